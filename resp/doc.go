@@ -1,0 +1,21 @@
+// Package resp reads and writes the Redis serialization protocol, RESP2 and
+// RESP3. It imports only the standard library.
+//
+// Reading: NewReader wraps a byte stream; ReadValue returns one Value of any
+// RESP2 or RESP3 type. The Reader is bounded (see Limits): it rejects
+// negative lengths other than -1, lengths over its limits and nesting deeper
+// than its limit with a *ProtocolError, it never panics, and it allocates in
+// proportion to the bytes it has received rather than to lengths the stream
+// claims. Streamed strings and aggregates are rejected (Redis never sends
+// them). Attributes are attached to the value that follows them.
+//
+// Writing: the Append functions encode a command as an array of bulk strings
+// into a caller-owned buffer; with a reused buffer they do not allocate.
+// AppendValue writes any Value, as a server would.
+//
+// Server error replies are values, not read errors: Value.Err returns them
+// as *Error, whose Prefix ("ERR", "WRONGTYPE", "MOVED", ...) can be checked.
+//
+// Benchmark figures for this package are in BENCHMARKS.md at the repository
+// root.
+package resp
