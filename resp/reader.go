@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 )
 
 // Default limits of a Reader.
@@ -28,6 +29,9 @@ const allocChunk = 64 << 10
 // maxPreallocElems is allocChunk expressed in elements.
 const maxPreallocElems = 1024
 
+// minValueLen is the shortest encoding of a value ("_\r\n").
+const minValueLen = 3
+
 // Limits bound what a Reader accepts. A zero field means its default.
 type Limits struct {
 	MaxBulkLen      int64 // longest bulk string, bulk error or verbatim string, in bytes
@@ -45,6 +49,11 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
 	}
+	// Lengths become ints and grow by the CRLF (blobs) or double (maps):
+	// cap the limits so that arithmetic cannot overflow, whatever was asked
+	// for (TestHugeLimitsDoNotOverflow).
+	l.MaxBulkLen = min(l.MaxBulkLen, math.MaxInt-2)
+	l.MaxAggregateLen = min(l.MaxAggregateLen, math.MaxInt/2)
 	return l
 }
 
@@ -92,15 +101,47 @@ func (r *Reader) ReadValue() (Value, error) {
 }
 
 func (r *Reader) readValue(depth int) (Value, error) {
-	start := r.offset
-	line, err := r.readLine()
-	if err != nil {
-		return Value{}, err
+	// Attributes are gathered by this loop rather than by recursion: a
+	// value may follow any number of attribute maps, and recursing once
+	// per map let a stream of "|0\r\n" grow the stack without bound
+	// (TestAttributeChainDoesNotGrowStack).
+	var attrs []Value
+	for {
+		start := r.offset
+		line, err := r.readLine()
+		if err != nil {
+			if attrs != nil {
+				err = noEOF(err) // attributes announced a value that never came
+			}
+			return Value{}, err
+		}
+		if len(line) == 0 {
+			return Value{}, r.errAt(start, 0, "empty line where a type byte was expected")
+		}
+		typ, body := Type(line[0]), line[1:]
+		if typ != typeAttribute {
+			v, err := r.readTyped(start, typ, body, depth)
+			if err != nil {
+				return Value{}, err
+			}
+			v.attrs = attrs
+			return v, nil
+		}
+		more, err := r.readAggregate(start, typeAttribute, body, depth)
+		if err != nil {
+			return Value{}, err
+		}
+		if attrs == nil {
+			attrs = more.elems // never nil, even for "|0": present but empty
+		} else {
+			attrs = append(attrs, more.elems...)
+		}
 	}
-	if len(line) == 0 {
-		return Value{}, r.errAt(start, 0, "empty line where a type byte was expected")
-	}
-	typ, body := Type(line[0]), line[1:]
+}
+
+// readTyped reads the rest of a value whose first line, the type byte typ
+// and the rest of the line body, has been read.
+func (r *Reader) readTyped(start int64, typ Type, body []byte, depth int) (Value, error) {
 	switch typ {
 	case TypeSimpleString, TypeSimpleError:
 		return Value{typ: typ, str: internSimple(body)}, nil
@@ -121,10 +162,8 @@ func (r *Reader) readValue(depth int) (Value, error) {
 		return r.readBlob(start, typ, body)
 	case TypeArray, TypeSet, TypePush, TypeMap:
 		return r.readAggregate(start, typ, body, depth)
-	case typeAttribute:
-		return r.readAttributed(start, body, depth)
 	}
-	return Value{}, r.errAt(start, 0, fmt.Sprintf("unknown type byte %q", line[0]))
+	return Value{}, r.errAt(start, 0, fmt.Sprintf("unknown type byte %q", byte(typ)))
 }
 
 func (r *Reader) readInteger(start int64, body []byte) (Value, error) {
@@ -216,29 +255,21 @@ func (r *Reader) readAggregate(start int64, typ Type, header []byte, depth int) 
 // readElems reads count values, growing the slice as they arrive rather than
 // trusting count for the allocation.
 func (r *Reader) readElems(count, depth int) ([]Value, error) {
-	elems := make([]Value, 0, min(count, maxPreallocElems))
+	// Preallocate no more elements than the bytes already received could
+	// hold (each takes at least minValueLen bytes): trusting count alone let
+	// a chain of nested "*1024" headers, 7 bytes each, allocate 88 KiB per
+	// level (TestNestedHeadersAllocateByBytesReceived).
+	elems := make([]Value, 0, min(count, maxPreallocElems, r.br.Buffered()/minValueLen))
 	for range count {
 		v, err := r.readValue(depth)
 		if err != nil {
-			return nil, err
+			// The header promised more elements: the end of the stream
+			// here is inside a value (TestEOFInsideAggregateIsUnexpected).
+			return nil, noEOF(err)
 		}
 		elems = append(elems, v)
 	}
 	return elems, nil
-}
-
-// readAttributed reads an attribute map and the value it annotates.
-func (r *Reader) readAttributed(start int64, header []byte, depth int) (Value, error) {
-	attrs, err := r.readAggregate(start, typeAttribute, header, depth)
-	if err != nil {
-		return Value{}, err
-	}
-	v, err := r.readValue(depth)
-	if err != nil {
-		return Value{}, err
-	}
-	v.attrs = append(attrs.elems, v.attrs...)
-	return v, nil
 }
 
 // length parses the length in an aggregate or blob header and checks it
@@ -344,6 +375,15 @@ func (r *Reader) readLongLine(first []byte) ([]byte, error) {
 			return r.longBuf, err
 		}
 	}
+}
+
+// noEOF reports the end of the stream inside a value as io.ErrUnexpectedEOF;
+// io.EOF means only that the stream ended cleanly between values.
+func noEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 func (r *Reader) errAt(offset int64, typ Type, reason string) *ProtocolError {

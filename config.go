@@ -1,0 +1,195 @@
+package redmux
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/pool"
+	"github.com/redmux/redmux/resp"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultShutdownTimeout = 5 * time.Second
+	DefaultDialTimeout     = manager.DefaultDialTimeout
+	DefaultQueueLen        = manager.DefaultQueueLen
+	DefaultMaxInFlight     = manager.DefaultMaxInFlight
+	DefaultMaxBatchBytes   = manager.DefaultMaxBatchBytes
+	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
+	// more connections than this profitably (see BENCHMARKS.md).
+	maxDefaultManagers = 4
+)
+
+// DefaultManagers is the number of managers used when Config.Managers is
+// zero: GOMAXPROCS, at least 2 and at most 4. Automatic pipelining makes a
+// few connections enough to saturate a single-threaded server; more only
+// shrink each connection's batches (see BENCHMARKS.md for the measurement).
+func DefaultManagers() int {
+	return min(max(runtime.GOMAXPROCS(0), 2), maxDefaultManagers)
+}
+
+// Config configures a Client. Zero values mean the defaults; negative
+// values are rejected by New with an error naming the field.
+type Config struct {
+	// Addr is the server's "host:port". Required.
+	Addr string
+	// Managers is the number of connection managers, each owning one TCP
+	// connection. 0 means DefaultManagers().
+	Managers int
+
+	// Username and Password authenticate with AUTH when Password is set
+	// (Username empty means the default user). Never shown in errors.
+	Username, Password string
+	// DB is selected with SELECT when it is not 0.
+	DB int
+	// ClientName is set with CLIENT SETNAME when it is not empty.
+	ClientName string
+
+	// DialTimeout bounds connecting and the handshake together
+	// (default 5s).
+	DialTimeout time.Duration
+	// ShutdownTimeout bounds how long closing the last handle waits for
+	// replies to requests already written (default 5s).
+	ShutdownTimeout time.Duration
+	// QueueLen is each manager's command channel capacity (default 1024).
+	// A caller that finds it full waits, but never past its context.
+	QueueLen int
+	// MaxInFlight bounds each manager's written-but-unanswered requests
+	// (default 4096).
+	MaxInFlight int
+	// MaxBatchBytes is the size at which a manager's writer stops adding
+	// queued requests to a batch and writes it (default 64 KiB).
+	MaxBatchBytes int
+	// Limits bound what the reply reader accepts; zero fields take the
+	// resp package's defaults (512 MiB bulk strings, like Redis).
+	Limits resp.Limits
+
+	// Dial, if set, opens connections instead of a TCP dial (for TLS,
+	// Unix sockets or tests). It must honour ctx.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// validate reports the first invalid field by name.
+func (c Config) validate() error {
+	if c.Addr == "" {
+		return &ConfigError{Field: "Addr", Reason: "is empty; want host:port"}
+	}
+	for _, f := range []struct {
+		name  string
+		value int64
+	}{
+		{"Managers", int64(c.Managers)},
+		{"DB", int64(c.DB)},
+		{"DialTimeout", int64(c.DialTimeout)},
+		{"ShutdownTimeout", int64(c.ShutdownTimeout)},
+		{"QueueLen", int64(c.QueueLen)},
+		{"MaxInFlight", int64(c.MaxInFlight)},
+		{"MaxBatchBytes", int64(c.MaxBatchBytes)},
+		{"Limits.MaxBulkLen", c.Limits.MaxBulkLen},
+		{"Limits.MaxAggregateLen", c.Limits.MaxAggregateLen},
+		{"Limits.MaxDepth", int64(c.Limits.MaxDepth)},
+	} {
+		if f.value < 0 {
+			return &ConfigError{Field: f.name, Reason: fmt.Sprintf("is %d; must be 0 (default) or positive", f.value)}
+		}
+	}
+	return nil
+}
+
+// ConfigError reports an invalid Config field.
+type ConfigError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "redmux: Config." + e.Field + " " + e.Reason }
+
+// poolConfig turns c, already validated, into the pool's configuration.
+func (c Config) poolConfig() pool.Config {
+	managers := c.Managers
+	if managers == 0 {
+		managers = DefaultManagers()
+	}
+	shutdown := c.ShutdownTimeout
+	if shutdown == 0 {
+		shutdown = DefaultShutdownTimeout
+	}
+	return pool.Config{
+		Managers:        managers,
+		ShutdownTimeout: shutdown,
+		Manager: manager.Config{
+			Addr:          c.Addr,
+			Dial:          c.Dial,
+			DialTimeout:   c.DialTimeout,
+			Handshake:     c.handshake(),
+			QueueLen:      c.QueueLen,
+			MaxInFlight:   c.MaxInFlight,
+			MaxBatchBytes: c.MaxBatchBytes,
+			Limits:        c.Limits,
+		},
+	}
+}
+
+// handshake returns the commands every new connection runs first.
+func (c Config) handshake() [][]byte {
+	var cmds [][]byte
+	switch {
+	case c.Password != "" && c.Username != "":
+		cmds = append(cmds, resp.AppendCommandStrings(nil, "AUTH", c.Username, c.Password))
+	case c.Password != "":
+		cmds = append(cmds, resp.AppendCommandStrings(nil, "AUTH", c.Password))
+	}
+	if c.DB != 0 {
+		cmds = append(cmds, resp.AppendCommandStrings(nil, "SELECT", strconv.Itoa(c.DB)))
+	}
+	if c.ClientName != "" {
+		cmds = append(cmds, resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", c.ClientName))
+	}
+	return cmds
+}
+
+// ParseURL reads a redis://[user[:password]@]host[:port][/db] URL into a
+// Config. The port defaults to 6379 and the db to 0.
+func ParseURL(rawURL string) (Config, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Config{}, fmt.Errorf("redmux: invalid URL: %w", redactURLError(err))
+	}
+	if u.Scheme != "redis" {
+		return Config{}, fmt.Errorf("redmux: URL scheme %q is not supported; want redis://", u.Scheme)
+	}
+	host, port := u.Hostname(), u.Port()
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" {
+		port = "6379"
+	}
+	cfg := Config{Addr: net.JoinHostPort(host, port)}
+	if u.User != nil {
+		cfg.Username = u.User.Username()
+		cfg.Password, _ = u.User.Password()
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+		if cfg.DB, err = strconv.Atoi(db); err != nil || cfg.DB < 0 {
+			return Config{}, fmt.Errorf("redmux: URL database %q is not a non-negative number", db)
+		}
+	}
+	return cfg, nil
+}
+
+// redactURLError drops the URL text, which may hold a password, from a
+// parse error.
+func redactURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}

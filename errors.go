@@ -1,0 +1,32 @@
+package redmux
+
+import (
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
+)
+
+// ErrClosed is returned by calls on a closed handle, by calls made after the
+// last handle was closed, and by requests still unanswered when shutdown
+// gave up waiting for them. Test for it with errors.Is.
+var ErrClosed = manager.ErrClosed
+
+// ConnError reports a request that failed because of its connection: the
+// dial, the handshake, a write or a read failed, or the connection was lost
+// while the request waited. It names the operation, the server address, the
+// command and the cause (Unwrap), never a password. A command that failed
+// with a ConnError after it was written may or may not have run.
+type ConnError = manager.ConnError
+
+// RedisError is an error reply from the server, such as "ERR unknown
+// command" or "WRONGTYPE Operation against a key holding the wrong kind of
+// value". Prefix holds the error code ("ERR", "WRONGTYPE", "MOVED", ...).
+// The connection stays usable.
+type RedisError = resp.Error
+
+// ProtocolError reports a reply that is not valid RESP or breaks the
+// reader's limits. The connection it came from is closed; requests pending
+// on it fail with a *ConnError that wraps the *ProtocolError.
+type ProtocolError = resp.ProtocolError
+
+// Value is one reply of any RESP2 or RESP3 type.
+type Value = resp.Value

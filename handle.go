@@ -1,0 +1,121 @@
+// Package redmux is a Redis client built from connection-manager actors.
+//
+// A Client is a handle on a pool of managers. Each manager owns one TCP
+// connection, a bounded command channel, a writer goroutine and a reader
+// goroutine. A request goes to the least-loaded manager; requests from
+// many goroutines are pipelined automatically (the writer sends whatever
+// is queued in one write), and replies are matched to callers in FIFO
+// order per manager, so a reply never reaches the wrong caller.
+//
+// Handles are cloned with Clone and closed with Close. Closing the last
+// handle shuts every manager down together: new calls get ErrClosed, queued
+// requests are written, replies are awaited up to Config.ShutdownTimeout,
+// connections close, what is left fails with ErrClosed, and Close returns
+// after every goroutine has exited.
+//
+// Errors can be inspected with errors.Is(err, ErrClosed), errors.As with
+// *ConnError, *RedisError and *ProtocolError, and context errors are passed
+// through unchanged.
+package redmux
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/pool"
+	"github.com/redmux/redmux/resp"
+)
+
+// Client is a handle on a pool of connection managers.
+//
+// A Client is safe for concurrent use by any number of goroutines, and
+// Clone and Close may race with calls in flight. Each handle is closed
+// once: Close is idempotent, and calls on a closed handle return ErrClosed.
+// Byte slices returned by a Client belong to the caller.
+type Client struct {
+	pool   *pool.Pool
+	closed atomic.Bool
+}
+
+// Connect connects to the server at addr ("host:port") with the default
+// configuration. A failed connect returns a *ConnError naming the address
+// and the cause, and leaves nothing running.
+func Connect(ctx context.Context, addr string) (*Client, error) {
+	return New(ctx, Config{Addr: addr})
+}
+
+// New connects with the given configuration, dialing every manager before
+// it returns. An invalid field is reported as a *ConfigError; a failed
+// connect as a *ConnError, with nothing left running.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	p, err := pool.New(ctx, cfg.poolConfig())
+	if err != nil {
+		return nil, err
+	}
+	return &Client{pool: p}, nil
+}
+
+// Clone returns a new handle sharing this one's managers. Each handle must
+// be closed; the managers shut down when the last one is. Cloning a closed
+// handle, or racing with the close of the last handle, returns a handle
+// that is already closed.
+func (c *Client) Clone() *Client {
+	clone := &Client{pool: c.pool}
+	if c.closed.Load() || !c.pool.Retain() {
+		clone.closed.Store(true)
+	}
+	return clone
+}
+
+// Close closes this handle. Closing the last open handle shuts the managers
+// down (see the package documentation) and returns once every goroutine has
+// exited. Calling Close again does nothing. It always returns nil; the
+// error is there for io.Closer.
+func (c *Client) Close() error {
+	if c.closed.CompareAndSwap(false, true) {
+		c.pool.Release()
+	}
+	return nil
+}
+
+// Do runs any command and returns its reply. Arguments may be strings,
+// []byte, integers, floats or bools; any other type is an error naming it.
+// A server error reply is returned as a *RedisError (with the reply value).
+func (c *Client) Do(ctx context.Context, args ...any) (Value, error) {
+	req := manager.NewRequest()
+	var err error
+	if req.Cmd, err = resp.AppendCommand(req.Cmd, args...); err != nil {
+		req.Release()
+		return Value{}, err
+	}
+	return c.do(ctx, req)
+}
+
+// do sends an encoded request and turns an error reply into an error.
+func (c *Client) do(ctx context.Context, req *manager.Request) (Value, error) {
+	if c.closed.Load() {
+		req.Release()
+		return Value{}, ErrClosed
+	}
+	v, err := c.pool.Do(ctx, req)
+	if err != nil {
+		return v, err
+	}
+	if err := v.Err(); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// command starts a request for a command with a fixed number of
+// arguments: the array header and the command name.
+func command(name string, nargs int) *manager.Request {
+	req := manager.NewRequest()
+	req.Cmd = resp.AppendArrayHeader(req.Cmd, nargs+1)
+	req.Cmd = resp.AppendBulkString(req.Cmd, name)
+	return req
+}

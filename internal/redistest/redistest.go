@@ -1,0 +1,191 @@
+// Package redistest starts a real redis-server on a free loopback port for
+// tests, benchmarks and the chaos suite, and stops exactly the process it
+// started.
+package redistest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// InstallHint says how to get redis-server when it is missing.
+const InstallHint = "redis-server is not on PATH: install it with `sudo apt-get install redis-server` " +
+	"(or run `make test`, which installs it when it may)"
+
+// startTimeout bounds how long a server may take to accept connections.
+const startTimeout = 10 * time.Second
+
+// Server is one redis-server process on 127.0.0.1.
+type Server struct {
+	Addr string // "127.0.0.1:port"
+	Port int
+
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	dir   string
+	args  []string
+	exits chan struct{} // closed when the current process has exited
+}
+
+// Start starts a redis-server on a free loopback port with persistence off.
+// Extra arguments are passed on (for example "--requirepass", "secret").
+func Start(ctx context.Context, extraArgs ...string) (*Server, error) {
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, errors.New(InstallHint)
+	}
+	dir, err := os.MkdirTemp("", "redistest-")
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for range 5 { // a free port can be taken between probe and bind
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, dir: dir}
+		s.args = append([]string{
+			"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", dir, "--daemonize", "no", "--loglevel", "warning",
+		}, extraArgs...)
+		if lastErr = s.launch(ctx, path); lastErr == nil {
+			return s, nil
+		}
+	}
+	_ = os.RemoveAll(dir)
+	return nil, lastErr
+}
+
+// StartT starts a server for a test or benchmark and stops it when the test
+// ends. A missing redis-server fails the test with InstallHint: it never
+// skips.
+func StartT(tb testing.TB, extraArgs ...string) *Server {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	s, err := Start(ctx, extraArgs...)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+func (s *Server) launch(ctx context.Context, path string) error {
+	cmd := exec.Command(path, s.args...)
+	var logBuf strings.Builder
+	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("redistest: start redis-server: %w", err)
+	}
+	exits := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exits) }()
+	s.mu.Lock()
+	s.cmd, s.exits = cmd, exits
+	s.mu.Unlock()
+	if err := waitReady(ctx, s.Addr, exits); err != nil {
+		s.Kill()
+		return fmt.Errorf("redistest: redis-server on %s did not start: %v; output: %s", s.Addr, err, logBuf.String())
+	}
+	return nil
+}
+
+// Kill stops the server process at once (SIGKILL) and waits for it to exit.
+// The port stays reserved for Restart only by convention.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	cmd, exits := s.cmd, s.exits
+	s.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	<-exits
+}
+
+// Restart starts the server again on the same port, after Kill.
+func (s *Server) Restart(ctx context.Context) error {
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		return errors.New(InstallHint)
+	}
+	return s.launch(ctx, path)
+}
+
+// Pid returns the process id of the running server.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+// Stop kills the server process it started and removes its directory.
+func (s *Server) Stop() {
+	s.Kill()
+	_ = os.RemoveAll(s.dir)
+}
+
+// Dir returns the server's working directory.
+func (s *Server) Dir() string { return filepath.Clean(s.dir) }
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls with PING until the server answers PONG, the process
+// exits or ctx ends.
+func waitReady(ctx context.Context, addr string, exits <-chan struct{}) error {
+	for {
+		if err := ping(ctx, addr); err == nil {
+			return nil
+		}
+		select {
+		case <-exits:
+			return errors.New("process exited")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func ping(ctx context.Context, addr string) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") && !strings.HasPrefix(line, "-NOAUTH") {
+		return fmt.Errorf("unexpected reply %q", line)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package manager
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/redmux/redmux/resp"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultQueueLen      = 1024
+	DefaultMaxInFlight   = 4096
+	DefaultMaxBatchBytes = 64 << 10
+	DefaultDialTimeout   = 5 * time.Second
+	DefaultBackoffMin    = 25 * time.Millisecond
+	DefaultBackoffMax    = 2 * time.Second
+)
+
+// Dialer opens a connection to addr. It must honour ctx.
+type Dialer func(ctx context.Context, addr string) (net.Conn, error)
+
+// Config configures one manager. Zero values mean the defaults above.
+type Config struct {
+	// Addr is the server's address, used for dialing and in errors.
+	Addr string
+	// Dial opens the connection; nil means a TCP dial with keep-alive.
+	Dial Dialer
+	// DialTimeout bounds the dial and the handshake together.
+	DialTimeout time.Duration
+	// Handshake holds encoded commands (AUTH, SELECT, CLIENT SETNAME, ...)
+	// sent and answered before the connection serves requests. An error
+	// reply to any of them fails the connect.
+	Handshake [][]byte
+	// QueueLen bounds requests waiting to be written (invariant 10).
+	QueueLen int
+	// MaxInFlight bounds requests written but not yet answered.
+	MaxInFlight int
+	// MaxBatchBytes is the write size at which the writer stops gathering
+	// more queued requests into the current batch and writes it.
+	MaxBatchBytes int
+	// Limits bound what the reply reader accepts (invariant 12).
+	Limits resp.Limits
+	// BackoffMin and BackoffMax bound the wait between reconnect attempts:
+	// the first attempt is immediate, then the wait doubles from BackoffMin
+	// up to BackoffMax, each wait drawn at random from its upper half.
+	BackoffMin, BackoffMax time.Duration
+	// OnPush, if set, receives RESP3 push frames (invariant 7). It runs on
+	// the reader goroutine and must not block.
+	OnPush func(resp.Value)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Dial == nil {
+		c.Dial = dialTCP
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.QueueLen <= 0 {
+		c.QueueLen = DefaultQueueLen
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if c.BackoffMin <= 0 {
+		c.BackoffMin = DefaultBackoffMin
+	}
+	if c.BackoffMax < c.BackoffMin {
+		c.BackoffMax = max(DefaultBackoffMax, c.BackoffMin)
+	}
+	return c
+}
+
+func dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	d := net.Dialer{KeepAlive: 15 * time.Second}
+	return d.DialContext(ctx, "tcp", addr)
+}

@@ -1,0 +1,234 @@
+// Package manager implements one connection-manager actor: a single
+// connection to a Redis server, a bounded command channel, a writer
+// goroutine that pipelines whatever is queued into one write, and a reader
+// goroutine that matches replies to requests in FIFO order.
+//
+// The invariants this package keeps are numbered as in DESIGN.md: the FIFO
+// holds entries in the order of their bytes on the wire (1); an entry leaves
+// it only by a reply or by teardown, so a caller that leaves early never
+// desyncs the connection (2); a request whose caller gave up before the write
+// is never written (3); the reader never waits on a caller (4); reads and
+// writes run on separate goroutines (5); a pipeline is one entry expecting k
+// replies (6); push frames bypass the FIFO (7); queue and in-flight counts
+// are bounded and enqueueing respects the caller's context (10); shutdown
+// flushes, waits for replies up to a deadline and then fails the rest with
+// ErrClosed (13).
+//
+// It imports only the standard library and resp.
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redmux/redmux/resp"
+)
+
+// errNotSent marks a request the writer dropped because its caller's
+// context ended before the write; the caller reports its context's error.
+var errNotSent = errors.New("redmux: request not sent: its context ended first")
+
+// errUnexpectedReply kills a connection that sends a reply nobody asked for.
+var errUnexpectedReply = errors.New("server sent a reply with no request waiting for it")
+
+// Manager is one connection-manager actor. All its methods are safe for
+// concurrent use by any number of goroutines. Requests submitted by one
+// goroutine are written in the order it submitted them; requests from
+// different goroutines are written in the order they reach the queue, and
+// every reply goes back to the request it answers.
+type Manager struct {
+	cfg   Config
+	queue chan *Request
+
+	load      atomic.Int64 // queued + written but unanswered
+	enqueuers atomic.Int32 // callers between the closing check and the queue
+	closing   atomic.Bool
+
+	shutdown     chan struct{} // closed when shutdown begins
+	shutdownOnce sync.Once
+	deadline     time.Time // how long shutdown waits for replies
+	life         context.Context
+	endLife      context.CancelFunc // cancels a reconnect dial at shutdown
+	done         chan struct{}      // closed when every goroutine has exited
+
+	current atomic.Pointer[session] // nil while disconnected
+	wbuf    []byte                  // writer goroutine only
+	stats   counters
+}
+
+// New dials cfg.Addr, runs the handshake and starts the manager's
+// goroutines. On failure it returns a *ConnError and leaves nothing running.
+func New(ctx context.Context, cfg Config) (*Manager, error) {
+	cfg = cfg.withDefaults()
+	s, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		cfg:      cfg,
+		queue:    make(chan *Request, cfg.QueueLen),
+		shutdown: make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	m.life, m.endLife = context.WithCancel(context.Background())
+	m.start(s)
+	go m.run(s)
+	return m, nil
+}
+
+// Addr returns the server address this manager connects to.
+func (m *Manager) Addr() string { return m.cfg.Addr }
+
+// Load returns the number of requests queued or written but unanswered.
+func (m *Manager) Load() int64 { return m.load.Load() }
+
+// Connected reports whether the manager has a live connection.
+func (m *Manager) Connected() bool {
+	s := m.current.Load()
+	return s != nil && !s.killed()
+}
+
+// Do sends one command and returns its reply. It takes ownership of req.
+// It returns ctx's error if ctx ends first (the reply, if any, is read and
+// dropped), ErrClosed after shutdown began, and a *ConnError if the
+// connection fails. Server error replies are returned as values.
+func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
+	v, _, err := m.do(ctx, req)
+	return v, err
+}
+
+// DoMulti sends req.Replies commands back to back as one FIFO entry and
+// returns their replies in order. It takes ownership of req.
+func (m *Manager) DoMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
+	_, vs, err := m.do(ctx, req)
+	return vs, err
+}
+
+func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, []resp.Value, error) {
+	if req.Replies < 1 {
+		req.Release()
+		return resp.Value{}, nil, fmt.Errorf("redmux: request expects %d replies", req.Replies)
+	}
+	if err := m.enqueue(ctx, req); err != nil {
+		req.Release()
+		return resp.Value{}, nil, err
+	}
+	return wait(ctx, req)
+}
+
+// enqueue puts req on the command channel, waiting no longer than ctx.
+func (m *Manager) enqueue(ctx context.Context, req *Request) error {
+	m.enqueuers.Add(1)
+	defer m.enqueuers.Add(-1)
+	if m.closing.Load() {
+		return ErrClosed
+	}
+	req.ctxDone = ctx.Done()
+	m.load.Add(1)
+	select {
+	case m.queue <- req:
+		return nil
+	default:
+	}
+	select {
+	case m.queue <- req:
+		return nil
+	case <-ctx.Done():
+		m.load.Add(-1)
+		return ctx.Err()
+	}
+}
+
+// wait returns req's result, or ctx's error if ctx ends first; in that case
+// the request stays with the manager, which reads and drops its reply.
+func wait(ctx context.Context, req *Request) (resp.Value, []resp.Value, error) {
+	select {
+	case <-req.done:
+	case <-ctx.Done():
+		if req.abandon() {
+			return resp.Value{}, nil, ctx.Err()
+		}
+		<-req.done // completed just before we gave up: take the result
+	}
+	v, vs, err := req.value, req.values, req.err
+	req.recycle()
+	if errors.Is(err, errNotSent) && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return v, vs, err
+}
+
+// Shutdown begins the coordinated shutdown of invariant 13: new requests get
+// ErrClosed, queued ones are written, replies are awaited until deadline,
+// then the connection closes and what is left fails with ErrClosed. It does
+// not wait; call Wait for that. Later calls do nothing.
+func (m *Manager) Shutdown(deadline time.Time) {
+	m.shutdownOnce.Do(func() {
+		m.deadline = deadline
+		m.closing.Store(true)
+		close(m.shutdown)
+		m.endLife()
+	})
+}
+
+// Wait blocks until every goroutine of the manager has exited, which
+// happens only after Shutdown.
+func (m *Manager) Wait() { <-m.done }
+
+// Done returns a channel closed once every goroutine has exited.
+func (m *Manager) Done() <-chan struct{} { return m.done }
+
+// connect dials and runs the handshake, bounded by DialTimeout.
+func connect(ctx context.Context, cfg Config) (*session, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	nc, err := cfg.Dial(ctx, cfg.Addr)
+	if err != nil {
+		return nil, &ConnError{Op: "dial", Addr: cfg.Addr, Err: err}
+	}
+	s := newSession(cfg.Addr, nc, cfg)
+	if err := handshake(ctx, s, cfg.Handshake); err != nil {
+		_ = nc.Close()
+		return nil, &ConnError{Op: "handshake", Addr: cfg.Addr, Err: err}
+	}
+	return s, nil
+}
+
+// handshake writes the handshake commands and checks their replies before
+// any request is served.
+func handshake(ctx context.Context, s *session, cmds [][]byte) error {
+	if len(cmds) == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = s.nc.SetDeadline(deadline)
+		defer func() { _ = s.nc.SetDeadline(time.Time{}) }()
+	}
+	var buf []byte
+	for _, c := range cmds {
+		buf = append(buf, c...)
+	}
+	if _, err := s.nc.Write(buf); err != nil {
+		return err
+	}
+	for _, c := range cmds {
+		v, err := s.rd.ReadValue()
+		if err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return fmt.Errorf("%s: %w", commandName(c), err)
+		}
+	}
+	return nil
+}
+
+// start makes s the current session and starts its reader.
+func (m *Manager) start(s *session) {
+	m.current.Store(s)
+	go m.readLoop(s)
+}

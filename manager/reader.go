@@ -1,0 +1,77 @@
+package manager
+
+import (
+	"github.com/redmux/redmux/resp"
+)
+
+// readLoop is the reader goroutine of one session. It parses one whole
+// reply at a time and completes the request at the front of the FIFO
+// without blocking (invariants 1 and 4). Push frames go to OnPush and never
+// complete a request (invariant 7). Any read or protocol error, and any
+// reply nobody asked for, kills the session (invariant 8).
+func (m *Manager) readLoop(s *session) {
+	defer close(s.readerDone)
+	var cur *Request // a pipeline entry still collecting replies
+	var curVals []resp.Value
+	var consumed int64
+	for {
+		v, err := s.rd.ReadValue()
+		if err != nil {
+			s.kill(&ConnError{Op: "read", Addr: s.addr, Err: err})
+			break
+		}
+		m.stats.bytesIn.Add(uint64(s.rd.Offset() - consumed))
+		consumed = s.rd.Offset()
+		if v.Type() == resp.TypePush {
+			m.deliverPush(v)
+			continue
+		}
+		if cur == nil {
+			if cur = m.popFront(s); cur == nil {
+				s.kill(&ConnError{Op: "read", Addr: s.addr, Err: errUnexpectedReply})
+				break
+			}
+			cur.pending = cur.Replies
+		}
+		cur.pending--
+		if cur.Replies == 1 {
+			m.answer(cur, v, nil)
+			cur = nil
+		} else if curVals = append(curVals, v); cur.pending == 0 {
+			m.answer(cur, resp.Value{}, curVals)
+			cur, curVals = nil, nil
+		}
+		if cur == nil {
+			s.checkDrained()
+		}
+	}
+	if cur != nil {
+		// A pipeline cut short: it leaves by teardown, like the rest.
+		m.settle(cur, s.failure(cur))
+	}
+}
+
+// popFront takes the oldest in-flight entry, or nil if there is none.
+func (m *Manager) popFront(s *session) *Request {
+	select {
+	case req := <-s.inflight:
+		return req
+	default:
+		return nil
+	}
+}
+
+// answer completes req with its reply; the caller may have left, in which
+// case the reply is dropped and the request recycled (invariant 2).
+func (m *Manager) answer(req *Request, v resp.Value, vals []resp.Value) {
+	m.load.Add(-1)
+	m.stats.completed.Add(1)
+	req.complete(v, vals, nil)
+}
+
+func (m *Manager) deliverPush(v resp.Value) {
+	m.stats.pushes.Add(1)
+	if m.cfg.OnPush != nil {
+		m.cfg.OnPush(v)
+	}
+}

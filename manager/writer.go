@@ -1,0 +1,188 @@
+package manager
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/redmux/redmux/resp"
+)
+
+// run is the writer goroutine, and the manager's supervisor: it serves the
+// current session, replaces it when it dies, and runs the shutdown.
+func (m *Manager) run(s *session) {
+	defer close(m.done)
+	for s != nil {
+		if shuttingDown := m.serve(s); shuttingDown {
+			return
+		}
+		s = m.reconnect(s.cause)
+	}
+}
+
+// serve writes queued requests to s until s dies (false) or shutdown
+// begins and has finished (true).
+func (m *Manager) serve(s *session) (shuttingDown bool) {
+	for {
+		select {
+		case req := <-m.queue:
+			m.writeBatch(s, req)
+		case <-s.dead:
+			m.teardown(s)
+			return false
+		case <-m.shutdown:
+			m.finish(s)
+			return true
+		}
+	}
+}
+
+// writeBatch writes first and every request queued behind it, up to
+// MaxBatchBytes, in one write: automatic pipelining. When the queue runs
+// dry it yields once, so callers about to enqueue can join the batch;
+// when nobody does, it writes at once, so an idle client adds no latency.
+func (m *Manager) writeBatch(s *session, first *Request) {
+	buf := m.appendRequest(s, m.wbuf[:0], first)
+	yielded := false
+	for len(buf) < m.cfg.MaxBatchBytes {
+		select {
+		case req := <-m.queue:
+			buf = m.appendRequest(s, buf, req)
+			continue
+		default:
+		}
+		if yielded {
+			break
+		}
+		yielded = true
+		runtime.Gosched()
+	}
+	buf = m.flush(s, buf)
+	if cap(buf) <= 4*m.cfg.MaxBatchBytes {
+		m.wbuf = buf
+	}
+}
+
+// appendRequest pushes req onto the FIFO and appends its bytes, in that
+// order, so the FIFO order is the wire order (invariant 1). A request whose
+// caller already gave up is dropped unwritten (invariant 3).
+func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
+	if req.gaveUp() {
+		m.stats.dropped.Add(1)
+		m.settle(req, errNotSent)
+		return buf
+	}
+	if s.killed() {
+		m.settle(req, s.failure(req))
+		return buf
+	}
+	select {
+	case s.inflight <- req:
+	default:
+		// The FIFO is full (invariant 10). Write what we have, so the
+		// replies that free its slots can come back, then wait.
+		buf = m.flush(s, buf)
+		select {
+		case s.inflight <- req:
+		case <-s.dead:
+			m.settle(req, s.failure(req))
+			return buf
+		}
+	}
+	m.stats.written.Add(1)
+	return append(buf, req.Cmd...)
+}
+
+// flush writes buf in one call and returns it emptied.
+func (m *Manager) flush(s *session, buf []byte) []byte {
+	if len(buf) == 0 || s.killed() {
+		return buf[:0]
+	}
+	n, err := s.nc.Write(buf)
+	m.stats.bytesOut.Add(uint64(n))
+	m.stats.batches.Add(1)
+	if err != nil {
+		s.kill(&ConnError{Op: "write", Addr: s.addr, Err: err})
+	}
+	return buf[:0]
+}
+
+// settle completes a request that will get no reply, with err.
+func (m *Manager) settle(req *Request, err error) {
+	m.load.Add(-1)
+	if err != errNotSent {
+		m.stats.failed.Add(1)
+	}
+	req.complete(resp.Value{}, nil, err)
+}
+
+// teardown runs after s died: once the reader has exited, every entry still
+// in the FIFO fails with the session's cause (invariant 8).
+func (m *Manager) teardown(s *session) {
+	<-s.readerDone
+	m.failInflight(s)
+}
+
+func (m *Manager) failInflight(s *session) {
+	for {
+		select {
+		case req := <-s.inflight:
+			m.settle(req, s.failure(req))
+		default:
+			return
+		}
+	}
+}
+
+// finish is the shutdown of a live session (invariant 13): write everything
+// queued, wait for the replies until the deadline, close the connection and
+// fail whatever is left with ErrClosed.
+func (m *Manager) finish(s *session) {
+	m.writeRemaining(s)
+	s.lastPushed.Store(true)
+	s.checkDrained()
+	timer := time.NewTimer(time.Until(m.deadline))
+	defer timer.Stop()
+	select {
+	case <-s.drained:
+	case <-s.dead:
+	case <-timer.C:
+	}
+	s.kill(ErrClosed)
+	<-s.readerDone
+	m.failInflight(s)
+}
+
+// writeRemaining writes the queue until it is empty and no caller is still
+// on its way in. Callers check the closing flag after announcing themselves
+// in enqueuers, so once both are zero nothing more can arrive.
+func (m *Manager) writeRemaining(s *session) {
+	for {
+		select {
+		case req := <-m.queue:
+			m.writeBatch(s, req)
+			continue
+		default:
+		}
+		if m.enqueuers.Load() == 0 && len(m.queue) == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// failRemaining fails everything queued, and everything still on its way
+// in, with err.
+func (m *Manager) failRemaining(err error) {
+	for {
+		select {
+		case req := <-m.queue:
+			m.settle(req, err)
+			continue
+		default:
+		}
+		if m.enqueuers.Load() == 0 && len(m.queue) == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+}

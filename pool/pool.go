@@ -1,0 +1,160 @@
+// Package pool runs N connection managers behind one reference-counted
+// pool: each request goes to the connected manager with the least load
+// (queued plus unanswered), ties broken round-robin, and the release of the
+// last reference runs the coordinated shutdown of every manager.
+//
+// It imports only the standard library, manager and resp.
+package pool
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
+)
+
+// Config configures a pool.
+type Config struct {
+	// Managers is how many managers (connections) to run; at least 1.
+	Managers int
+	// Manager configures each manager.
+	Manager manager.Config
+	// ShutdownTimeout bounds how long the final Release waits for replies
+	// to requests already written.
+	ShutdownTimeout time.Duration
+}
+
+// Pool is a set of managers sharing one reference count. All methods are
+// safe for concurrent use.
+type Pool struct {
+	managers        []*manager.Manager
+	shutdownTimeout time.Duration
+	next            atomic.Uint32 // round-robin start for ties
+	refs            atomic.Int64  // open references; 0 means shut down
+	shutdownOnce    sync.Once
+}
+
+// New starts cfg.Managers managers, dialing them in parallel. If any fails
+// to connect, the ones that did are shut down and the first error is
+// returned; nothing is left running. The pool starts with one reference.
+func New(ctx context.Context, cfg Config) (*Pool, error) {
+	if cfg.Managers < 1 {
+		return nil, errors.New("redmux: pool needs at least one manager")
+	}
+	managers := make([]*manager.Manager, cfg.Managers)
+	errs := make([]error, cfg.Managers)
+	var wg sync.WaitGroup
+	for i := range managers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			managers[i], errs[i] = manager.New(ctx, cfg.Manager)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		stopAll(managers, time.Now())
+		return nil, firstError(errs)
+	}
+	p := &Pool{managers: managers, shutdownTimeout: cfg.ShutdownTimeout}
+	p.refs.Store(1)
+	return p, nil
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Pick returns the connected manager with the least load, scanning from a
+// round-robin start so that ties rotate. When no manager is connected it
+// returns the next one in turn, whose requests then fail fast with a
+// *manager.ConnError.
+func (p *Pool) Pick() *manager.Manager {
+	n := uint32(len(p.managers))
+	if n == 1 {
+		return p.managers[0]
+	}
+	start := p.next.Add(1) % n
+	var best *manager.Manager
+	bestLoad := int64(math.MaxInt64)
+	for i := range n {
+		m := p.managers[(start+i)%n]
+		if !m.Connected() {
+			continue
+		}
+		if load := m.Load(); load < bestLoad {
+			best, bestLoad = m, load
+			if load == 0 {
+				break
+			}
+		}
+	}
+	if best == nil {
+		best = p.managers[start]
+	}
+	return best
+}
+
+// Do sends one request through the least-loaded manager; see manager.Do.
+func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
+	return p.Pick().Do(ctx, req)
+}
+
+// DoMulti sends a pipeline through the least-loaded manager as one FIFO
+// entry; see manager.DoMulti.
+func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
+	return p.Pick().DoMulti(ctx, req)
+}
+
+// Retain adds a reference. It fails, returning false, once the count has
+// reached zero: a pool that began shutting down cannot be revived.
+func (p *Pool) Retain() bool {
+	for {
+		n := p.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// Release drops a reference. Releasing the last one shuts every manager
+// down together (invariant 13) and returns only after all of their
+// goroutines have exited.
+func (p *Pool) Release() {
+	if p.refs.Add(-1) == 0 {
+		p.shutdownOnce.Do(func() {
+			stopAll(p.managers, time.Now().Add(p.shutdownTimeout))
+		})
+	}
+}
+
+// Managers returns the pool's managers, for statistics.
+func (p *Pool) Managers() []*manager.Manager { return p.managers }
+
+// stopAll begins every manager's shutdown with one shared deadline, then
+// waits for all of them.
+func stopAll(managers []*manager.Manager, deadline time.Time) {
+	for _, m := range managers {
+		if m != nil {
+			m.Shutdown(deadline)
+		}
+	}
+	for _, m := range managers {
+		if m != nil {
+			m.Wait()
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package redmux
+
+import "github.com/redmux/redmux/manager"
+
+// ManagerStats is a snapshot of one manager: its queue, in-flight count,
+// load, and totals of requests written, batches, bytes, completions,
+// failures, drops and reconnects. AvgBatch is requests per write.
+type ManagerStats = manager.Stats
+
+// Stats is a snapshot of every manager behind a Client.
+type Stats struct {
+	Managers []ManagerStats
+}
+
+// Total adds up the counters of every manager.
+func (s Stats) Total() ManagerStats {
+	var t ManagerStats
+	for _, m := range s.Managers {
+		t.Connected = t.Connected || m.Connected
+		t.Queued += m.Queued
+		t.InFlight += m.InFlight
+		t.Load += m.Load
+		t.Written += m.Written
+		t.Batches += m.Batches
+		t.BytesOut += m.BytesOut
+		t.BytesIn += m.BytesIn
+		t.Completed += m.Completed
+		t.Failed += m.Failed
+		t.Dropped += m.Dropped
+		t.Reconnects += m.Reconnects
+		t.Pushes += m.Pushes
+	}
+	return t
+}
+
+// Stats returns a snapshot of every manager. It is safe to call at any
+// time, also on a closed handle.
+func (c *Client) Stats() Stats {
+	ms := c.pool.Managers()
+	s := Stats{Managers: make([]ManagerStats, len(ms))}
+	for i, m := range ms {
+		s.Managers[i] = m.Stats()
+	}
+	return s
+}
