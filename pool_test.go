@@ -46,11 +46,12 @@ func forEachBackend(t *testing.T, cfg redmux.Config, fn func(t *testing.T, ctx c
 			defer cancel()
 			cfg := cfg
 			cfg.Addr = b.addr
+			before := goleak.IgnoreCurrent()
 			c, err := redmux.New(ctx, cfg)
 			require.NoError(t, err)
 			defer func() {
 				require.NoError(t, c.Close())
-				goleak.VerifyNone(t, goleak.IgnoreCurrent())
+				goleak.VerifyNone(t, before)
 			}()
 			fn(t, ctx, c)
 		})
@@ -233,10 +234,30 @@ func TestConnectFailureIsConnErrorAndLeavesNothingRunning(t *testing.T) {
 	assert.Contains(t, err.Error(), addr)
 	assert.Contains(t, err.Error(), "refused")
 
-	_, err = redmux.Connect(ctx, "no-such-host.invalid:6379")
+	// Name resolution fails without leaving the machine: the resolver's
+	// own connection is refused.
+	offlineResolver := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no name server in tests")
+	}}
+	_, err = redmux.New(ctx, redmux.Config{Addr: "redis.example:6379", Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+		d := net.Dialer{Resolver: offlineResolver}
+		return d.DialContext(ctx, "tcp", addr)
+	}})
 	require.ErrorAs(t, err, &cerr)
 	var dnsErr *net.DNSError
 	assert.ErrorAs(t, err, &dnsErr)
+	assert.Contains(t, err.Error(), "redis.example")
+
+	// A dial that never completes is cut off by DialTimeout.
+	start := time.Now()
+	_, err = redmux.New(ctx, redmux.Config{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond,
+		Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+			<-ctx.Done()
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
+		}})
+	require.ErrorAs(t, err, &cerr)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
+	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
 func TestConnectHandshakeFailureNamesCommandNotPassword(t *testing.T) {
