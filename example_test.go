@@ -1,0 +1,129 @@
+package redmux_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/redmux/redmux"
+)
+
+// exampleServer starts an in-process server so the examples run anywhere;
+// real code passes the address of its Redis server instead.
+func exampleServer() (addr string, stop func()) {
+	srv, err := miniredis.Run()
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv.Addr(), srv.Close
+}
+
+// The quick start: connect, store, read back, tell a missing key apart.
+func Example() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	if err := c.Set(ctx, "greeting", []byte("hello")); err != nil {
+		log.Fatal(err)
+	}
+	val, ok, err := c.Get(ctx, "greeting")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s %v\n", val, ok)
+
+	_, ok, err = c.Get(ctx, "missing")
+	fmt.Println(ok, err)
+	// Output:
+	// hello true
+	// false <nil>
+}
+
+// Each goroutine can share the handle, or hold its own clone; the managers
+// shut down when the last handle is closed.
+func ExampleClient_Clone() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+
+	c, err := redmux.New(ctx, redmux.Config{Addr: addr, Managers: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		h := c.Clone()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer h.Close()
+			if _, err := h.Incr(ctx, "counter"); err != nil {
+				log.Print(err)
+			}
+		}()
+	}
+	wg.Wait()
+	n, _ := c.Incr(ctx, "counter")
+	fmt.Println(n)
+	c.Close()
+
+	_, _, err = c.Get(ctx, "counter")
+	fmt.Println(errors.Is(err, redmux.ErrClosed))
+	// Output:
+	// 5
+	// true
+}
+
+// Do runs any command; server errors come back as *RedisError.
+func ExampleClient_Do() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	if _, err := c.Do(ctx, "HSET", "user:1", "name", "Ada", "born", 1815); err != nil {
+		log.Fatal(err)
+	}
+	v, err := c.Do(ctx, "HGET", "user:1", "born")
+	if err != nil {
+		log.Fatal(err)
+	}
+	born, _ := v.Int64()
+	fmt.Println(born)
+
+	_, err = c.Do(ctx, "INCR", "user:1")
+	var rerr *redmux.RedisError
+	if errors.As(err, &rerr) {
+		fmt.Println(rerr.Prefix)
+	}
+	// Output:
+	// 1815
+	// WRONGTYPE
+}
+
+// A failed connect says where and why.
+func ExampleConnect_error() {
+	ctx := context.Background()
+	_, err := redmux.New(ctx, redmux.Config{Addr: "127.0.0.1:1"})
+	var cerr *redmux.ConnError
+	if errors.As(err, &cerr) {
+		fmt.Println(cerr.Op, cerr.Addr)
+	}
+	// Output:
+	// dial 127.0.0.1:1
+}
