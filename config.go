@@ -67,6 +67,9 @@ type Config struct {
 	// MaxBatchBytes is the size at which a manager's writer stops adding
 	// queued requests to a batch and writes it (default 64 KiB).
 	MaxBatchBytes int
+	// MaxDedicated bounds the dedicated connections open at once, used by
+	// Dedicated and by blocking commands given to Do (default 16).
+	MaxDedicated int
 	// Limits bound what the reply reader accepts; zero fields take the
 	// resp package's defaults (512 MiB bulk strings, like Redis).
 	Limits resp.Limits
@@ -92,6 +95,7 @@ func (c Config) validate() error {
 		{"QueueLen", int64(c.QueueLen)},
 		{"MaxInFlight", int64(c.MaxInFlight)},
 		{"MaxBatchBytes", int64(c.MaxBatchBytes)},
+		{"MaxDedicated", int64(c.MaxDedicated)},
 		{"Limits.MaxBulkLen", c.Limits.MaxBulkLen},
 		{"Limits.MaxAggregateLen", c.Limits.MaxAggregateLen},
 		{"Limits.MaxDepth", int64(c.Limits.MaxDepth)},
@@ -124,6 +128,7 @@ func (c Config) poolConfig() pool.Config {
 	return pool.Config{
 		Managers:        managers,
 		ShutdownTimeout: shutdown,
+		MaxDedicated:    c.MaxDedicated,
 		Manager: manager.Config{
 			Addr:          c.Addr,
 			Dial:          c.Dial,

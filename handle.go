@@ -85,7 +85,16 @@ func (c *Client) Close() error {
 // Do runs any command and returns its reply. Arguments may be strings,
 // []byte, integers, floats or bools; any other type is an error naming it.
 // A server error reply is returned as a *RedisError (with the reply value).
+//
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOPMIN, XREAD ... BLOCK, WAIT,
+// ...) run on a dedicated connection so they never stall the shared
+// pipeline. Commands that change the connection's state (MULTI, WATCH,
+// SUBSCRIBE, SELECT, ...) return ErrNeedsDedicated: run them inside
+// Dedicated.
 func (c *Client) Do(ctx context.Context, args ...any) (Value, error) {
+	if v, routed, err := c.routeDo(ctx, args); routed {
+		return v, err
+	}
 	req := manager.NewRequest()
 	var err error
 	if req.Cmd, err = resp.AppendCommand(req.Cmd, args...); err != nil {

@@ -1,9 +1,9 @@
 // Package pool runs N connection managers behind one reference-counted
 // pool: each request goes to the connected manager with the least load
 // (queued plus unanswered), ties broken round-robin, and the release of the
-// last reference runs the coordinated shutdown of every manager.
-//
-// It imports only the standard library, manager and resp.
+// last reference runs the coordinated shutdown of every manager. Commands
+// that must not share a pipeline get dedicated connections from a
+// github.com/jackc/puddle/v2 pool.
 package pool
 
 import (
@@ -27,12 +27,16 @@ type Config struct {
 	// ShutdownTimeout bounds how long the final Release waits for replies
 	// to requests already written.
 	ShutdownTimeout time.Duration
+	// MaxDedicated bounds the dedicated connections open at once
+	// (0 means DefaultMaxDedicated).
+	MaxDedicated int
 }
 
 // Pool is a set of managers sharing one reference count. All methods are
 // safe for concurrent use.
 type Pool struct {
 	managers        []*manager.Manager
+	dedicated       *dedicated
 	shutdownTimeout time.Duration
 	next            atomic.Uint32 // round-robin start for ties
 	refs            atomic.Int64  // open references; 0 means shut down
@@ -61,7 +65,12 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		stopAll(managers, time.Now())
 		return nil, firstError(errs)
 	}
-	p := &Pool{managers: managers, shutdownTimeout: cfg.ShutdownTimeout}
+	ded, err := newDedicated(cfg.Manager, cfg.MaxDedicated)
+	if err != nil {
+		stopAll(managers, time.Now())
+		return nil, err
+	}
+	p := &Pool{managers: managers, dedicated: ded, shutdownTimeout: cfg.ShutdownTimeout}
 	p.refs.Store(1)
 	return p, nil
 }
@@ -116,6 +125,13 @@ func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value,
 	return p.Pick().DoMulti(ctx, req)
 }
 
+// Dedicated lends a connection of its own, for commands that must not run
+// on a shared manager (invariant 11). It returns ErrClosed once shutdown
+// began.
+func (p *Pool) Dedicated(ctx context.Context) (*Lease, error) {
+	return p.dedicated.acquire(ctx)
+}
+
 // Retain adds a reference. It fails, returning false, once the count has
 // reached zero: a pool that began shutting down cannot be revived.
 func (p *Pool) Retain() bool {
@@ -136,6 +152,7 @@ func (p *Pool) Retain() bool {
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
+			p.dedicated.close()
 			stopAll(p.managers, time.Now().Add(p.shutdownTimeout))
 		})
 	}

@@ -1,0 +1,126 @@
+package redmux
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redmux/redmux/pool"
+	"github.com/redmux/redmux/resp"
+)
+
+// ErrNeedsDedicated is returned by Client.Do for commands that change or
+// depend on the state of their connection (MULTI/EXEC, WATCH, SUBSCRIBE,
+// SELECT, MONITOR, CLIENT REPLY, ...). They would corrupt a shared
+// pipeline; run them inside Client.Dedicated.
+var ErrNeedsDedicated = errors.New("redmux: command needs a dedicated connection (use Client.Dedicated)")
+
+// DedicatedConn is a connection lent to one function by Client.Dedicated.
+// It runs any command, including transactions, blocking commands and
+// pub/sub. It must be used only by that function's goroutine and not kept
+// after the function returns.
+type DedicatedConn struct {
+	lease *pool.Lease
+	state connState
+}
+
+// connState tracks the state commands leave on a dedicated connection, to
+// decide whether it can be reused.
+type connState struct {
+	inMulti  bool // MULTI without EXEC or DISCARD yet
+	watching bool // WATCH without EXEC, DISCARD or UNWATCH yet
+	tainted  bool // anything else that changes the connection (SELECT, SUBSCRIBE, ...)
+}
+
+func (s connState) clean() bool { return !s.inMulti && !s.watching && !s.tainted }
+
+// Dedicated runs fn with a connection of its own, lent from a small pool
+// (Config.MaxDedicated). Use it for WATCH/MULTI/EXEC transactions,
+// pub/sub and other connection state. When fn returns, the connection goes
+// back to the pool if it is clean (no open MULTI or WATCH, nothing like
+// SELECT or SUBSCRIBE done on it), and is closed otherwise. Closing the last
+// Client handle interrupts calls in progress on dedicated connections.
+func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) error) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	lease, err := c.pool.Dedicated(ctx)
+	if err != nil {
+		return err
+	}
+	conn := &DedicatedConn{lease: lease}
+	defer func() { lease.Release(conn.state.clean()) }()
+	return fn(conn)
+}
+
+// Do runs any command on the dedicated connection. ctx bounds the call; if
+// it ends first the connection is closed after fn returns. Server error
+// replies come back as *RedisError.
+func (d *DedicatedConn) Do(ctx context.Context, args ...any) (Value, error) {
+	cmd, err := resp.AppendCommand(nil, args...)
+	if err != nil {
+		return Value{}, err
+	}
+	d.track(args)
+	vals, err := d.lease.Conn().Do(ctx, cmd, 1)
+	if err != nil {
+		return Value{}, err
+	}
+	return vals[0], vals[0].Err()
+}
+
+// Receive reads the next value the server sends without being asked, such
+// as a pub/sub message after SUBSCRIBE, waiting no longer than ctx.
+func (d *DedicatedConn) Receive(ctx context.Context) (Value, error) {
+	return d.lease.Conn().Receive(ctx)
+}
+
+// track records what a command does to the connection's state.
+func (d *DedicatedConn) track(args []any) {
+	var name [16]byte
+	n, _ := upperName(&name, args[0])
+	switch string(name[:n]) {
+	case "MULTI":
+		d.state.inMulti = true
+	case "EXEC", "DISCARD":
+		d.state.inMulti, d.state.watching = false, false
+	case "WATCH":
+		d.state.watching = true
+	case "UNWATCH":
+		d.state.watching = false
+	default:
+		if routeOf(args) == routeConnState {
+			d.state.tainted = true
+		}
+	}
+}
+
+// runBlocking runs a blocking command given to Client.Do on a dedicated
+// connection, so that it never stalls a shared pipeline.
+func (c *Client) runBlocking(ctx context.Context, args []any) (Value, error) {
+	var v Value
+	err := c.Dedicated(ctx, func(conn *DedicatedConn) error {
+		var err error
+		v, err = conn.Do(ctx, args...)
+		return err
+	})
+	return v, err
+}
+
+// routeDo sends Do's commands where invariant 11 wants them.
+func (c *Client) routeDo(ctx context.Context, args []any) (Value, bool, error) {
+	switch routeOf(args) {
+	case routeBlocking:
+		v, err := c.runBlocking(ctx, args)
+		return v, true, err
+	case routeConnState:
+		return Value{}, true, fmt.Errorf("%w: %s", ErrNeedsDedicated, commandLabel(args))
+	}
+	return Value{}, false, nil
+}
+
+func commandLabel(args []any) string {
+	var name [16]byte
+	n, _ := upperName(&name, args[0])
+	return string(name[:n])
+}

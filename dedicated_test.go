@@ -1,0 +1,133 @@
+package redmux_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/redistest"
+)
+
+// TestInvariant11StatefulCommandsStayOffSharedManagers: a BLPOP waiting on
+// an empty list does not stall the shared pipeline; connection-state
+// commands are refused by Do and work inside Dedicated.
+func TestInvariant11StatefulCommandsStayOffSharedManagers(t *testing.T) {
+	srv := redistest.StartT(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 1})
+	require.NoError(t, err)
+	defer c.Close()
+
+	popped := make(chan redmux.Value, 1)
+	go func() {
+		v, err := c.Do(ctx, "blpop", "queue", 0) // blocks until a push
+		assert.NoError(t, err)
+		popped <- v
+	}()
+	// The one shared manager keeps serving while BLPOP blocks.
+	for range 100 {
+		require.NoError(t, c.Ping(ctx))
+	}
+	require.Eventually(t, func() bool {
+		v, err := c.Do(ctx, "CLIENT", "LIST")
+		require.NoError(t, err)
+		s, _ := v.String()
+		return strings.Contains(s, "cmd=blpop")
+	}, 10*time.Second, 5*time.Millisecond, "BLPOP is waiting on its own connection")
+	_, err = c.Do(ctx, "RPUSH", "queue", "job")
+	require.NoError(t, err)
+	select {
+	case v := <-popped:
+		elems, err := v.Array()
+		require.NoError(t, err)
+		job, _ := elems[1].String()
+		assert.Equal(t, "job", job)
+	case <-time.After(10 * time.Second):
+		t.Fatal("BLPOP never returned")
+	}
+
+	for _, args := range [][]any{{"MULTI"}, {"watch", "k"}, {"SUBSCRIBE", "ch"}, {"SELECT", 1}, {"CLIENT", "REPLY", "OFF"}} {
+		_, err := c.Do(ctx, args...)
+		assert.ErrorIs(t, err, redmux.ErrNeedsDedicated, "%v", args)
+	}
+}
+
+func TestDedicatedTransaction(t *testing.T) {
+	srv := redistest.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr})
+	require.NoError(t, err)
+	defer c.Close()
+
+	require.NoError(t, c.Set(ctx, "balance", []byte("10")))
+	err = c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+		if _, err := conn.Do(ctx, "WATCH", "balance"); err != nil {
+			return err
+		}
+		if _, err := conn.Do(ctx, "MULTI"); err != nil {
+			return err
+		}
+		if _, err := conn.Do(ctx, "INCRBY", "balance", 5); err != nil {
+			return err
+		}
+		v, err := conn.Do(ctx, "EXEC")
+		if err != nil {
+			return err
+		}
+		results, err := v.Array()
+		if err != nil {
+			return err
+		}
+		n, _ := results[0].Int64()
+		assert.EqualValues(t, 15, n)
+		return nil
+	})
+	require.NoError(t, err)
+
+	// A blocked call on a dedicated connection ends with its context.
+	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancelShort()
+	_, err = c.Do(short, "BLPOP", "empty", 0)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "got %v", err)
+	require.NoError(t, c.Ping(ctx))
+}
+
+// TestDedicatedInterruptedByLastClose: closing the last handle does not
+// wait for a BLPOP that would block forever.
+func TestDedicatedInterruptedByLastClose(t *testing.T) {
+	srv := redistest.StartT(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr})
+	require.NoError(t, err)
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Dedicated(context.Background(), func(conn *redmux.DedicatedConn) error {
+			close(started)
+			_, err := conn.Do(context.Background(), "BLPOP", "never", 0)
+			return err
+		})
+	}()
+	<-started
+	require.NoError(t, c.Close())
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, redmux.ErrClosed)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the blocked call was not interrupted")
+	}
+	assert.ErrorIs(t, c.Dedicated(ctx, func(*redmux.DedicatedConn) error { return nil }), redmux.ErrClosed)
+}
+

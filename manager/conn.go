@@ -1,0 +1,114 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/redmux/redmux/resp"
+)
+
+// Conn is a dedicated connection for commands that must not share a
+// manager's pipeline: blocking commands (BLPOP, XREAD BLOCK, WAIT),
+// transactions (WATCH/MULTI/EXEC), pub/sub and other connection state
+// (invariant 11). It has no goroutines of its own: each call writes and
+// reads on the caller's goroutine.
+//
+// A Conn is used by one goroutine at a time; only Interrupt may be called
+// concurrently. Any error, including the end of the caller's context, breaks
+// it: the reply stream can no longer be trusted, so a broken Conn must be
+// closed, never reused.
+type Conn struct {
+	addr        string
+	nc          net.Conn
+	rd          *resp.Reader
+	broken      atomic.Bool
+	interrupted atomic.Bool // by shutdown: calls fail with ErrClosed
+}
+
+// Dial opens a dedicated connection with cfg's dialer, timeout, handshake
+// and reader limits.
+func Dial(ctx context.Context, cfg Config) (*Conn, error) {
+	cfg = cfg.withDefaults()
+	s, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Conn{addr: cfg.Addr, nc: s.nc, rd: s.rd}, nil
+}
+
+// Do writes cmd (one or more encoded commands) and reads replies of them.
+// ctx bounds the whole exchange; if it ends first, Do returns ctx's error
+// and the Conn is broken.
+func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, error) {
+	if c.broken.Load() {
+		return nil, &ConnError{Op: "write", Addr: c.addr, Cmd: commandName(cmd), Err: errors.New("dedicated connection is broken")}
+	}
+	defer c.watch(ctx)()
+	if _, err := c.nc.Write(cmd); err != nil {
+		return nil, c.fail(ctx, "write", cmd, err)
+	}
+	vals := make([]resp.Value, 0, replies)
+	for range replies {
+		v, err := c.rd.ReadValue()
+		if err != nil {
+			return nil, c.fail(ctx, "read", cmd, err)
+		}
+		vals = append(vals, v)
+	}
+	return vals, nil
+}
+
+// Receive reads one more value, such as a pub/sub message, waiting no longer
+// than ctx.
+func (c *Conn) Receive(ctx context.Context) (resp.Value, error) {
+	defer c.watch(ctx)()
+	v, err := c.rd.ReadValue()
+	if err != nil {
+		return resp.Value{}, c.fail(ctx, "read", nil, err)
+	}
+	return v, nil
+}
+
+// watch makes the connection's I/O stop when ctx ends, and returns the
+// function that stops watching.
+func (c *Conn) watch(ctx context.Context) (stop func()) {
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = c.nc.SetDeadline(deadline)
+	}
+	unwatch := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	return func() {
+		unwatch()
+		_ = c.nc.SetDeadline(time.Time{})
+	}
+}
+
+// fail breaks the connection and returns the error the caller sees: the
+// context's error if it ended, ErrClosed if shutdown interrupted the call,
+// otherwise a *ConnError.
+func (c *Conn) fail(ctx context.Context, op string, cmd []byte, err error) error {
+	c.broken.Store(true)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if c.interrupted.Load() {
+		return ErrClosed
+	}
+	return &ConnError{Op: op, Addr: c.addr, Cmd: commandName(cmd), Err: err}
+}
+
+// Broken reports whether the connection failed and must be closed.
+func (c *Conn) Broken() bool { return c.broken.Load() }
+
+// Interrupt breaks a call in progress from another goroutine (used at
+// shutdown). The Conn is broken afterwards.
+func (c *Conn) Interrupt() {
+	c.interrupted.Store(true)
+	c.broken.Store(true)
+	_ = c.nc.Close()
+}
+
+// Close closes the connection.
+func (c *Conn) Close() error { return c.nc.Close() }

@@ -1,0 +1,97 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/jackc/puddle/v2"
+
+	"github.com/redmux/redmux/manager"
+)
+
+// DefaultMaxDedicated bounds the dedicated connections open at once when
+// Config.MaxDedicated is zero.
+const DefaultMaxDedicated = 16
+
+// dedicated lends connections of their own for blocking, transactional and
+// pub/sub use (invariant 11). Idle ones are kept for reuse; a connection
+// that broke or was left with state on it is destroyed instead.
+type dedicated struct {
+	pool *puddle.Pool[*manager.Conn]
+
+	mu     sync.Mutex
+	lent   map[*manager.Conn]struct{} // interrupted at shutdown
+	closed bool
+}
+
+func newDedicated(cfg manager.Config, maxSize int) (*dedicated, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxDedicated
+	}
+	p, err := puddle.NewPool(&puddle.Config[*manager.Conn]{
+		Constructor: func(ctx context.Context) (*manager.Conn, error) { return manager.Dial(ctx, cfg) },
+		Destructor:  func(c *manager.Conn) { _ = c.Close() },
+		MaxSize:     int32(maxSize),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &dedicated{pool: p, lent: make(map[*manager.Conn]struct{})}, nil
+}
+
+// Lease is a dedicated connection on loan. Return it with Release exactly
+// once.
+type Lease struct {
+	d   *dedicated
+	res *puddle.Resource[*manager.Conn]
+}
+
+// Conn returns the leased connection.
+func (l *Lease) Conn() *manager.Conn { return l.res.Value() }
+
+// Release returns the connection for reuse, or destroys it when it is
+// broken or keep is false (it holds state such as an open MULTI).
+func (l *Lease) Release(keep bool) {
+	c := l.res.Value()
+	l.d.mu.Lock()
+	delete(l.d.lent, c)
+	l.d.mu.Unlock()
+	if keep && !c.Broken() {
+		l.res.Release()
+		return
+	}
+	l.res.Destroy()
+}
+
+// acquire lends a connection, dialing one if none is idle, waiting no longer
+// than ctx when MaxDedicated are already lent.
+func (d *dedicated) acquire(ctx context.Context) (*Lease, error) {
+	res, err := d.pool.Acquire(ctx)
+	if err != nil {
+		if errors.Is(err, puddle.ErrClosedPool) {
+			return nil, manager.ErrClosed
+		}
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		res.Destroy()
+		return nil, manager.ErrClosed
+	}
+	d.lent[res.Value()] = struct{}{}
+	return &Lease{d: d, res: res}, nil
+}
+
+// close interrupts every lent connection, so that calls blocked on them
+// return, then closes the pool once they are all back.
+func (d *dedicated) close() {
+	d.mu.Lock()
+	d.closed = true
+	for c := range d.lent {
+		c.Interrupt()
+	}
+	d.mu.Unlock()
+	d.pool.Close()
+}

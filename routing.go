@@ -1,0 +1,100 @@
+package redmux
+
+import "strings"
+
+// route says where a command given to Do may run.
+type route int
+
+const (
+	// routeShared: any manager's pipeline.
+	routeShared route = iota
+	// routeBlocking: a command that may block its connection (BLPOP,
+	// XREAD BLOCK, WAIT). Do runs it on a dedicated connection.
+	routeBlocking
+	// routeConnState: a command that changes or depends on connection
+	// state (MULTI, WATCH, SUBSCRIBE, SELECT, ...). Only a DedicatedConn
+	// may run it.
+	routeConnState
+)
+
+// routeOf classifies a command by its name and, for XREAD and
+// XREADGROUP, by whether it has a BLOCK option (invariant 11).
+func routeOf(args []any) route {
+	if len(args) == 0 {
+		return routeShared
+	}
+	var name [16]byte
+	n, ok := upperName(&name, args[0])
+	if !ok {
+		return routeShared
+	}
+	switch string(name[:n]) {
+	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF":
+		return routeBlocking
+	case "XREAD", "XREADGROUP":
+		if hasBlockOption(args[1:]) {
+			return routeBlocking
+		}
+	case "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
+		"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE",
+		"SELECT", "MONITOR", "RESET", "QUIT", "HELLO", "AUTH", "SWAPDB", "SYNC", "PSYNC":
+		return routeConnState
+	case "CLIENT":
+		if len(args) > 1 && isOneOf(args[1], "REPLY", "TRACKING", "SETNAME", "NO-EVICT", "NO-TOUCH", "SETINFO") {
+			return routeConnState
+		}
+	}
+	return routeShared
+}
+
+// upperName writes the upper-cased command name into dst without
+// allocating. Names longer than dst are not special.
+func upperName(dst *[16]byte, arg any) (int, bool) {
+	var s string
+	switch a := arg.(type) {
+	case string:
+		s = a
+	case []byte:
+		s = string(a)
+	default:
+		return 0, false
+	}
+	if len(s) > len(dst) {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return len(s), true
+}
+
+func hasBlockOption(args []any) bool {
+	for _, a := range args {
+		if isOneOf(a, "BLOCK") {
+			return true
+		}
+	}
+	return false
+}
+
+func isOneOf(arg any, words ...string) bool {
+	var s string
+	switch a := arg.(type) {
+	case string:
+		s = a
+	case []byte:
+		s = string(a)
+	default:
+		return false
+	}
+	for _, w := range words {
+		if strings.EqualFold(s, w) {
+			return true
+		}
+	}
+	return false
+}
