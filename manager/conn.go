@@ -93,6 +93,9 @@ func (c *Conn) fail(ctx context.Context, op string, cmd []byte, err error) error
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+		return context.DeadlineExceeded // the socket's deadline fired just before ctx's timer
+	}
 	if c.interrupted.Load() {
 		return ErrClosed
 	}
