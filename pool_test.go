@@ -189,7 +189,7 @@ func TestDoArguments(t *testing.T) {
 		assert.Contains(t, err.Error(), "struct {}")
 		assert.NotContains(t, err.Error(), "{}}")
 
-		v, err = c.Do(ctx, "HSET", "h", "f1", "v1", "f2", []byte("v2"))
+		_, err = c.Do(ctx, "HSET", "h", "f1", "v1", "f2", []byte("v2"))
 		require.NoError(t, err)
 		v, err = c.Do(ctx, "HGETALL", "h")
 		require.NoError(t, err)
