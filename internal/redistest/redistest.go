@@ -85,6 +85,7 @@ func StartT(tb testing.TB, extraArgs ...string) *Server {
 
 func (s *Server) launch(ctx context.Context, path string) error {
 	cmd := exec.Command(path, s.args...)
+	dieWithParent(cmd)
 	var logBuf strings.Builder
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	if err := cmd.Start(); err != nil {
