@@ -2,9 +2,9 @@ package redmux
 
 import (
 	"context"
-	"github.com/redmux/redmux/manager"
 	"time"
 
+	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
 )
 
