@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"testing/iotest"
 )
 
 // diffValues describes the first difference between want and got, or
@@ -118,4 +119,15 @@ func (c *cycleReader) Read(p []byte) (int, error) {
 		c.off = (c.off + k) % len(c.buf)
 	}
 	return n, nil
+}
+
+// readerWraps deliver a stream whole or in small pieces, in a fixed order.
+var readerWraps = []struct {
+	name string
+	wrap func(io.Reader) io.Reader
+}{
+	{"whole", func(r io.Reader) io.Reader { return r }},
+	{"half", iotest.HalfReader},
+	{"one byte", iotest.OneByteReader},
+	{"data with EOF", iotest.DataErrReader},
 }

@@ -135,13 +135,9 @@ func TestReadValueInSmallReads(t *testing.T) {
 	for _, tc := range readCases {
 		stream = append(stream, tc.wire...)
 	}
-	for name, wrap := range map[string]func(io.Reader) io.Reader{
-		"one byte": iotest.OneByteReader,
-		"half":     iotest.HalfReader,
-		"data+EOF": iotest.DataErrReader,
-	} {
-		t.Run(name, func(t *testing.T) {
-			r := NewReader(wrap(bytes.NewReader(stream)))
+	for _, w := range readerWraps {
+		t.Run(w.name, func(t *testing.T) {
+			r := NewReader(w.wrap(bytes.NewReader(stream)))
 			for _, tc := range readCases {
 				got, err := r.ReadValue()
 				if err != nil {
@@ -260,13 +256,9 @@ func TestReadLargeBulkInSmallReads(t *testing.T) {
 		payload[i] = byte(i*7 + i>>8) // includes CR and LF bytes
 	}
 	wire := AppendValue(nil, ArrayOf(BulkString(payload), bulk("after")))
-	for name, wrap := range map[string]func(io.Reader) io.Reader{
-		"one byte": iotest.OneByteReader,
-		"half":     iotest.HalfReader,
-		"whole":    func(r io.Reader) io.Reader { return r },
-	} {
-		t.Run(name, func(t *testing.T) {
-			r := NewReader(wrap(bytes.NewReader(wire)))
+	for _, w := range readerWraps {
+		t.Run(w.name, func(t *testing.T) {
+			r := NewReader(w.wrap(bytes.NewReader(wire)))
 			v, err := r.ReadValue()
 			if err != nil {
 				t.Fatal(err)
