@@ -2,6 +2,8 @@ package resp
 
 import (
 	"fmt"
+	"math"
+	"reflect"
 	"strconv"
 )
 
@@ -48,6 +50,26 @@ func AppendBulkUint(dst []byte, n uint64) []byte {
 func AppendBulkFloat(dst []byte, f float64) []byte {
 	var text [32]byte
 	return AppendBulk(dst, appendDouble(text[:0], f))
+}
+
+// AppendBulkFloat32 appends f in the shortest form that reads back to the
+// same float32 (so float32(0.1) is sent as "0.1").
+func AppendBulkFloat32(dst []byte, f float32) []byte {
+	if math.IsInf(float64(f), 0) || math.IsNaN(float64(f)) {
+		return AppendBulkFloat(dst, float64(f))
+	}
+	var text [32]byte
+	return AppendBulk(dst, strconv.AppendFloat(text[:0], float64(f), 'g', -1, 32))
+}
+
+// typeName names arg's dynamic type for an error. reflect.TypeOf, unlike
+// fmt's %T, does not make arg escape, so the encoder's callers do not pay
+// an allocation per argument for an error path.
+func typeName(arg any) string {
+	if arg == nil {
+		return "nil"
+	}
+	return reflect.TypeOf(arg).String()
 }
 
 // AppendBulkBool appends true as "1" and false as "0", as Redis expects.
@@ -108,11 +130,11 @@ func AppendArg(dst []byte, arg any) ([]byte, error) {
 	case float64:
 		return AppendBulkFloat(dst, a), nil
 	case float32:
-		return AppendBulkFloat(dst, float64(a)), nil
+		return AppendBulkFloat32(dst, a), nil
 	case bool:
 		return AppendBulkBool(dst, a), nil
 	}
-	return dst, &ArgTypeError{Type: fmt.Sprintf("%T", arg)}
+	return dst, &ArgTypeError{Type: typeName(arg)}
 }
 
 // AppendCommand appends a whole command, one bulk string per argument. On

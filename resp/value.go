@@ -81,7 +81,7 @@ type TypeError struct {
 }
 
 func (e *TypeError) Error() string {
-	return fmt.Sprintf("resp: %s called on a %s", e.Accessor, e.Got)
+	return fmt.Sprintf("resp: %s called on a value of type %s", e.Accessor, e.Got)
 }
 
 // Pair is one key/value entry of a RESP3 map or attribute, in wire order.
