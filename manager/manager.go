@@ -53,6 +53,7 @@ type Manager struct {
 	deadline     time.Time // how long shutdown waits for replies
 	life         context.Context
 	endLife      context.CancelFunc // cancels a reconnect dial at shutdown
+	forceTimer   *time.Timer        // kills the session at the shutdown deadline
 	done         chan struct{}      // closed when every goroutine has exited
 
 	current atomic.Pointer[session] // nil while disconnected
@@ -170,9 +171,20 @@ func (m *Manager) Shutdown(deadline time.Time) {
 	m.shutdownOnce.Do(func() {
 		m.deadline = deadline
 		m.closing.Store(true)
+		// The writer may be blocked (a full FIFO, a write the server does
+		// not read) and never reach finish: the deadline must not depend
+		// on it.
+		m.forceTimer = time.AfterFunc(time.Until(deadline), m.forceClose)
 		close(m.shutdown)
 		m.endLife()
 	})
+}
+
+// forceClose ends the current session at the shutdown deadline.
+func (m *Manager) forceClose() {
+	if s := m.current.Load(); s != nil {
+		s.kill(ErrClosed)
+	}
 }
 
 // Wait blocks until every goroutine of the manager has exited, which
@@ -208,6 +220,16 @@ func handshake(ctx context.Context, s *session, cmds [][]byte) error {
 		_ = s.nc.SetDeadline(deadline)
 		defer func() { _ = s.nc.SetDeadline(time.Time{}) }()
 	}
+	stop := context.AfterFunc(ctx, func() { _ = s.nc.SetDeadline(time.Unix(1, 0)) })
+	err := exchange(s, cmds)
+	if !stop() {
+		return ctx.Err() // the connection is closed by connect
+	}
+	return err
+}
+
+// exchange writes the handshake commands and reads their replies.
+func exchange(s *session, cmds [][]byte) error {
 	var buf []byte
 	for _, c := range cmds {
 		buf = append(buf, c...)

@@ -42,6 +42,7 @@ func (m *Manager) readLoop(s *session) {
 			cur, curVals = nil, nil
 		}
 		if cur == nil {
+			s.unanswered.Add(-1)
 			s.checkDrained()
 		}
 	}

@@ -27,6 +27,7 @@ type session struct {
 	// lastPushed after its final FIFO push; whichever of the two then sees
 	// an empty FIFO closes drained.
 	lastPushed atomic.Bool
+	unanswered atomic.Int64 // entries pushed and not yet fully answered
 	drained    chan struct{}
 	drainOnce  sync.Once
 }
@@ -75,7 +76,7 @@ func (s *session) failure(req *Request) error {
 // checkDrained closes drained if the writer is done pushing and every entry
 // has been answered.
 func (s *session) checkDrained() {
-	if s.lastPushed.Load() && len(s.inflight) == 0 {
+	if s.lastPushed.Load() && s.unanswered.Load() == 0 {
 		s.drainOnce.Do(func() { close(s.drained) })
 	}
 }

@@ -62,7 +62,7 @@ func (m *Manager) Stats() Stats {
 		Pushes:     m.stats.pushes.Load(),
 	}
 	if s := m.current.Load(); s != nil {
-		st.InFlight = len(s.inflight)
+		st.InFlight = int(s.unanswered.Load())
 	}
 	return st
 }

@@ -11,9 +11,17 @@ import (
 // current session, replaces it when it dies, and runs the shutdown.
 func (m *Manager) run(s *session) {
 	defer close(m.done)
+	defer func() { m.forceTimer.Stop() }() // set before shutdown closed
 	for s != nil {
 		if shuttingDown := m.serve(s); shuttingDown {
 			return
+		}
+		select {
+		case <-m.shutdown: // killed by the deadline: no reconnect
+			m.current.Store(nil)
+			m.failRemaining(ErrClosed)
+			return
+		default:
 		}
 		s = m.reconnect(s.cause)
 	}
@@ -62,9 +70,12 @@ func (m *Manager) writeBatch(s *session, first *Request) {
 	}
 }
 
-// appendRequest pushes req onto the FIFO and appends its bytes, in that
-// order, so the FIFO order is the wire order (invariant 1). A request whose
-// caller already gave up is dropped unwritten (invariant 3).
+// appendRequest appends req's bytes and pushes it onto the FIFO, so the
+// FIFO order is the wire order (invariant 1). The bytes are copied before
+// the push: once pushed, a request may be completed (even by a reply a
+// misbehaving server sent early) and recycled, so the writer must not read
+// it again. A request whose caller already gave up is dropped unwritten
+// (invariant 3).
 func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 	if req.gaveUp() {
 		m.stats.dropped.Add(1)
@@ -75,21 +86,29 @@ func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 		m.settle(req, s.failure(req))
 		return buf
 	}
+	start := len(buf)
+	buf = append(buf, req.Cmd...)
+	s.unanswered.Add(1)
 	select {
 	case s.inflight <- req:
+		m.stats.written.Add(1)
+		return buf
 	default:
-		// The FIFO is full (invariant 10). Write what we have, so the
-		// replies that free its slots can come back, then wait.
-		buf = m.flush(s, buf)
-		select {
-		case s.inflight <- req:
-		case <-s.dead:
-			m.settle(req, s.failure(req))
-			return buf
-		}
 	}
-	m.stats.written.Add(1)
-	return append(buf, req.Cmd...)
+	// The FIFO is full (invariant 10). Write the bytes before this
+	// request's, so the replies that free its slots can come back, then
+	// wait for a slot.
+	m.flush(s, buf[:start])
+	buf = buf[:copy(buf, buf[start:])]
+	select {
+	case s.inflight <- req:
+		m.stats.written.Add(1)
+		return buf
+	case <-s.dead:
+		s.unanswered.Add(-1)
+		m.settle(req, s.failure(req))
+		return buf[:0]
+	}
 }
 
 // flush writes buf in one call and returns it emptied.
