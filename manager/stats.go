@@ -62,7 +62,7 @@ func (m *Manager) Stats() Stats {
 		Pushes:     m.stats.pushes.Load(),
 	}
 	if s := m.current.Load(); s != nil {
-		st.InFlight = int(s.unanswered.Load())
+		st.InFlight = len(s.inflight)
 	}
 	return st
 }
