@@ -130,4 +130,3 @@ func TestDedicatedInterruptedByLastClose(t *testing.T) {
 	}
 	assert.ErrorIs(t, c.Dedicated(ctx, func(*redmux.DedicatedConn) error { return nil }), redmux.ErrClosed)
 }
-
