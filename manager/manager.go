@@ -57,7 +57,12 @@ type Manager struct {
 	done         chan struct{}      // closed when every goroutine has exited
 
 	current atomic.Pointer[session] // nil while disconnected
-	wbuf    []byte                  // writer goroutine only
+
+	// writeMu is the right to write to the current session and to push
+	// onto its FIFO: the writer goroutine holds it for a batch, a lone
+	// caller for its direct write, teardown while it empties the FIFO.
+	writeMu sync.Mutex
+	wbuf    []byte // guarded by writeMu
 	stats   counters
 }
 
@@ -121,7 +126,9 @@ func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, []resp.Valu
 	return wait(ctx, req)
 }
 
-// enqueue puts req on the command channel, waiting no longer than ctx.
+// enqueue hands req to the writer, waiting no longer than ctx. A request
+// that finds the manager idle is written at once on the caller's own
+// goroutine (see writeDirect).
 func (m *Manager) enqueue(ctx context.Context, req *Request) error {
 	m.enqueuers.Add(1)
 	defer m.enqueuers.Add(-1)
@@ -129,7 +136,9 @@ func (m *Manager) enqueue(ctx context.Context, req *Request) error {
 		return ErrClosed
 	}
 	req.ctxDone = ctx.Done()
-	m.load.Add(1)
+	if m.load.Add(1) == 1 && len(req.Cmd) <= maxDirectWrite && m.writeDirect(req) {
+		return nil
+	}
 	select {
 	case m.queue <- req:
 		return nil
@@ -142,6 +151,31 @@ func (m *Manager) enqueue(ctx context.Context, req *Request) error {
 		m.load.Add(-1)
 		return ctx.Err()
 	}
+}
+
+// maxDirectWrite bounds the requests a caller writes itself. When nothing
+// is in flight the socket's send buffer is empty, so a write this small
+// completes at once and cannot hold the caller past its context; larger
+// ones go through the writer goroutine.
+const maxDirectWrite = 16 << 10
+
+// writeDirect writes a lone request on the caller's goroutine, saving the
+// hand-off to the writer goroutine and back when there is nothing to batch
+// it with: nothing queued, nothing in flight and the writer idle. It
+// reports false, having done nothing, when the manager is not idle or not
+// connected; the request then takes the queue. Under load the writer's
+// batches are never bypassed.
+func (m *Manager) writeDirect(req *Request) bool {
+	if !m.writeMu.TryLock() {
+		return false
+	}
+	defer m.writeMu.Unlock()
+	s := m.current.Load()
+	if s == nil || s.killed() || len(m.queue) > 0 {
+		return false
+	}
+	m.wbuf = m.flush(s, m.appendRequest(s, m.wbuf[:0], req))
+	return true
 }
 
 // wait returns req's result, or ctx's error if ctx ends first; in that case

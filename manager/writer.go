@@ -49,6 +49,8 @@ func (m *Manager) serve(s *session) (shuttingDown bool) {
 // dry it yields once, so callers about to enqueue can join the batch;
 // when nobody does, it writes at once, so an idle client adds no latency.
 func (m *Manager) writeBatch(s *session, first *Request) {
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
 	buf := m.appendRequest(s, m.wbuf[:0], first)
 	yielded := false
 	for len(buf) < m.cfg.MaxBatchBytes {
@@ -138,6 +140,8 @@ func (m *Manager) settle(req *Request, err error) {
 // in the FIFO fails with the session's cause (invariant 8).
 func (m *Manager) teardown(s *session) {
 	<-s.readerDone
+	m.writeMu.Lock() // a direct write in progress finishes its push first
+	defer m.writeMu.Unlock()
 	m.failInflight(s)
 }
 
