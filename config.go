@@ -17,11 +17,15 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultShutdownTimeout = 5 * time.Second
-	DefaultDialTimeout     = manager.DefaultDialTimeout
-	DefaultQueueLen        = manager.DefaultQueueLen
-	DefaultMaxInFlight     = manager.DefaultMaxInFlight
-	DefaultMaxBatchBytes   = manager.DefaultMaxBatchBytes
+	DefaultShutdownTimeout  = 5 * time.Second
+	DefaultDialTimeout      = manager.DefaultDialTimeout
+	DefaultHandshakeTimeout = manager.DefaultHandshakeTimeout
+	DefaultReconnectWait    = pool.DefaultReconnectWait
+	DefaultStallTimeout     = manager.DefaultStallTimeout
+	DefaultPingTimeout      = manager.DefaultPingTimeout
+	DefaultQueueLen         = manager.DefaultQueueLen
+	DefaultMaxInFlight      = manager.DefaultMaxInFlight
+	DefaultMaxBatchBytes    = manager.DefaultMaxBatchBytes
 	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
 	// more connections than this profitably (see BENCHMARKS.md).
 	maxDefaultManagers = 4
@@ -52,9 +56,31 @@ type Config struct {
 	// ClientName is set with CLIENT SETNAME when it is not empty.
 	ClientName string
 
-	// DialTimeout bounds connecting and the handshake together
-	// (default 5s).
+	// DialTimeout bounds establishing a TCP connection (default 5s).
 	DialTimeout time.Duration
+	// HandshakeTimeout bounds the commands every new connection runs
+	// first: AUTH, SELECT, CLIENT SETNAME (default 5s).
+	HandshakeTimeout time.Duration
+	// CommandTimeout, when positive, is applied to calls whose context
+	// has no deadline of its own (default 0: none).
+	CommandTimeout time.Duration
+	// ReconnectWait bounds how long a call waits for a manager to
+	// reconnect when none is connected, before failing with a *ConnError
+	// (default 5s). The call's context can end the wait sooner.
+	ReconnectWait time.Duration
+	// BackoffMin and BackoffMax bound the pause between reconnect
+	// attempts of a manager: the first attempt is immediate, then the
+	// pause doubles from BackoffMin (default 25ms) up to BackoffMax
+	// (default 2s), with jitter.
+	BackoffMin, BackoffMax time.Duration
+	// StallTimeout: when a connection's oldest unanswered request has
+	// waited this long, a PING is sent on it, and if the PING gets no
+	// reply within PingTimeout the connection is declared dead: its
+	// requests fail with a *ConnError and the manager reconnects
+	// (defaults 3s and 1s). TCP keep-alive is on as well.
+	StallTimeout, PingTimeout time.Duration
+	// DisableStallDetection turns the StallTimeout check off.
+	DisableStallDetection bool
 	// ShutdownTimeout bounds how long closing the last handle waits for
 	// replies to requests already written (default 5s).
 	ShutdownTimeout time.Duration
@@ -91,6 +117,13 @@ func (c Config) validate() error {
 		{"Managers", int64(c.Managers)},
 		{"DB", int64(c.DB)},
 		{"DialTimeout", int64(c.DialTimeout)},
+		{"HandshakeTimeout", int64(c.HandshakeTimeout)},
+		{"CommandTimeout", int64(c.CommandTimeout)},
+		{"ReconnectWait", int64(c.ReconnectWait)},
+		{"BackoffMin", int64(c.BackoffMin)},
+		{"BackoffMax", int64(c.BackoffMax)},
+		{"StallTimeout", int64(c.StallTimeout)},
+		{"PingTimeout", int64(c.PingTimeout)},
 		{"ShutdownTimeout", int64(c.ShutdownTimeout)},
 		{"QueueLen", int64(c.QueueLen)},
 		{"MaxInFlight", int64(c.MaxInFlight)},
@@ -129,17 +162,30 @@ func (c Config) poolConfig() pool.Config {
 		Managers:        managers,
 		ShutdownTimeout: shutdown,
 		MaxDedicated:    c.MaxDedicated,
+		ReconnectWait:   c.ReconnectWait,
 		Manager: manager.Config{
-			Addr:          c.Addr,
-			Dial:          c.Dial,
-			DialTimeout:   c.DialTimeout,
-			Handshake:     c.handshake(),
-			QueueLen:      c.QueueLen,
-			MaxInFlight:   c.MaxInFlight,
-			MaxBatchBytes: c.MaxBatchBytes,
-			Limits:        c.Limits,
+			Addr:             c.Addr,
+			Dial:             c.Dial,
+			DialTimeout:      c.DialTimeout,
+			HandshakeTimeout: c.HandshakeTimeout,
+			Handshake:        c.handshake(),
+			QueueLen:         c.QueueLen,
+			MaxInFlight:      c.MaxInFlight,
+			MaxBatchBytes:    c.MaxBatchBytes,
+			Limits:           c.Limits,
+			BackoffMin:       c.BackoffMin,
+			BackoffMax:       c.BackoffMax,
+			StallTimeout:     c.stallTimeout(),
+			PingTimeout:      c.PingTimeout,
 		},
 	}
+}
+
+func (c Config) stallTimeout() time.Duration {
+	if c.DisableStallDetection {
+		return -1
+	}
+	return c.StallTimeout
 }
 
 // handshake returns the commands every new connection runs first.

@@ -21,6 +21,7 @@ package redmux
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/pool"
@@ -34,8 +35,9 @@ import (
 // once: Close is idempotent, and calls on a closed handle return ErrClosed.
 // Byte slices returned by a Client belong to the caller.
 type Client struct {
-	pool   *pool.Pool
-	closed atomic.Bool
+	pool           *pool.Pool
+	commandTimeout time.Duration
+	closed         atomic.Bool
 }
 
 // Connect connects to the server at addr ("host:port") with the default
@@ -56,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{pool: p}, nil
+	return &Client{pool: p, commandTimeout: cfg.CommandTimeout}, nil
 }
 
 // Clone returns a new handle sharing this one's managers. Each handle must
@@ -64,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // handle, or racing with the close of the last handle, returns a handle
 // that is already closed.
 func (c *Client) Clone() *Client {
-	clone := &Client{pool: c.pool}
+	clone := &Client{pool: c.pool, commandTimeout: c.commandTimeout}
 	if c.closed.Load() || !c.pool.Retain() {
 		clone.closed.Store(true)
 	}
@@ -109,6 +111,13 @@ func (c *Client) do(ctx context.Context, req *manager.Request) (Value, error) {
 	if c.closed.Load() {
 		req.Release()
 		return Value{}, ErrClosed
+	}
+	if c.commandTimeout > 0 {
+		if _, has := ctx.Deadline(); !has {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.commandTimeout)
+			defer cancel()
+		}
 	}
 	v, err := c.pool.Do(ctx, req)
 	if err != nil {

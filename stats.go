@@ -29,6 +29,7 @@ func (s Stats) Total() ManagerStats {
 		t.Dropped += m.Dropped
 		t.Reconnects += m.Reconnects
 		t.Pushes += m.Pushes
+		t.Stalls += m.Stalls
 	}
 	return t
 }

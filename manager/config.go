@@ -16,6 +16,12 @@ const (
 	DefaultDialTimeout   = 5 * time.Second
 	DefaultBackoffMin    = 25 * time.Millisecond
 	DefaultBackoffMax    = 2 * time.Second
+	// A command that takes Redis seconds is rare (KEYS on a large
+	// database, a slow script); a dead peer is not. Blocking commands run
+	// on dedicated connections and never trip this.
+	DefaultStallTimeout     = 3 * time.Second
+	DefaultPingTimeout      = time.Second
+	DefaultHandshakeTimeout = 5 * time.Second
 )
 
 // Dialer opens a connection to addr. It must honour ctx.
@@ -27,7 +33,7 @@ type Config struct {
 	Addr string
 	// Dial opens the connection; nil means a TCP dial with keep-alive.
 	Dial Dialer
-	// DialTimeout bounds the dial and the handshake together.
+	// DialTimeout bounds the dial.
 	DialTimeout time.Duration
 	// Handshake holds encoded commands (AUTH, SELECT, CLIENT SETNAME, ...)
 	// sent and answered before the connection serves requests. An error
@@ -49,6 +55,18 @@ type Config struct {
 	// OnPush, if set, receives RESP3 push frames (invariant 7). It runs on
 	// the reader goroutine and must not block.
 	OnPush func(resp.Value)
+	// OnReconnect, if set, is called after the manager has replaced a lost
+	// connection with a new one. It runs on the writer goroutine and must
+	// not block.
+	OnReconnect func()
+	// StallTimeout and PingTimeout drive stall detection (invariant 9):
+	// when the oldest unanswered request has waited longer than
+	// StallTimeout, a PING is sent; if it gets no reply within PingTimeout
+	// the connection is declared dead. A negative StallTimeout turns
+	// stall detection off.
+	StallTimeout, PingTimeout time.Duration
+	// HandshakeTimeout bounds the handshake after the dial.
+	HandshakeTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +84,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBatchBytes <= 0 {
 		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = DefaultStallTimeout
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = DefaultPingTimeout
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
 	}
 	if c.BackoffMin <= 0 {
 		c.BackoffMin = DefaultBackoffMin

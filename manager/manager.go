@@ -55,8 +55,10 @@ type Manager struct {
 	endLife      context.CancelFunc // cancels a reconnect dial at shutdown
 	forceTimer   *time.Timer        // kills the session at the shutdown deadline
 	done         chan struct{}      // closed when every goroutine has exited
+	watchDone    chan struct{}      // closed when the stall detector has exited
 
 	current atomic.Pointer[session] // nil while disconnected
+	lastErr atomic.Value            // error: why the last connection or dial failed
 
 	// writeMu is the right to write to the current session and to push
 	// onto its FIFO: the writer goroutine holds it for a batch, a lone
@@ -75,14 +77,16 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{
-		cfg:      cfg,
-		queue:    make(chan *Request, cfg.QueueLen),
-		shutdown: make(chan struct{}),
-		done:     make(chan struct{}),
+		cfg:       cfg,
+		queue:     make(chan *Request, cfg.QueueLen),
+		shutdown:  make(chan struct{}),
+		done:      make(chan struct{}),
+		watchDone: make(chan struct{}),
 	}
 	m.life, m.endLife = context.WithCancel(context.Background())
 	m.start(s)
 	go m.run(s)
+	go m.watch()
 	return m, nil
 }
 
@@ -91,6 +95,25 @@ func (m *Manager) Addr() string { return m.cfg.Addr }
 
 // Load returns the number of requests queued or written but unanswered.
 func (m *Manager) Load() int64 { return m.load.Load() }
+
+// Closing reports whether shutdown has begun.
+func (m *Manager) Closing() bool { return m.closing.Load() }
+
+// Unavailable returns the error for req when no manager could take it: a
+// *ConnError naming the command, this manager's address and the latest
+// connection failure. It releases req.
+func (m *Manager) Unavailable(req *Request) error {
+	err := downError(m.cfg.Addr, m.lastFailure(), req)
+	req.Release()
+	return err
+}
+
+func (m *Manager) lastFailure() error {
+	if err, ok := m.lastErr.Load().(error); ok {
+		return err
+	}
+	return errors.New("not connected")
+}
 
 // Connected reports whether the manager has a live connection.
 func (m *Manager) Connected() bool {
@@ -228,16 +251,19 @@ func (m *Manager) Wait() { <-m.done }
 // Done returns a channel closed once every goroutine has exited.
 func (m *Manager) Done() <-chan struct{} { return m.done }
 
-// connect dials and runs the handshake, bounded by DialTimeout.
+// connect dials, bounded by DialTimeout, and runs the handshake, bounded by
+// HandshakeTimeout. Both also end with ctx.
 func connect(ctx context.Context, cfg Config) (*session, error) {
-	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
-	defer cancel()
-	nc, err := cfg.Dial(ctx, cfg.Addr)
+	dialCtx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	nc, err := cfg.Dial(dialCtx, cfg.Addr)
+	cancel()
 	if err != nil {
 		return nil, &ConnError{Op: "dial", Addr: cfg.Addr, Err: err}
 	}
 	s := newSession(cfg.Addr, nc, cfg)
-	if err := handshake(ctx, s, cfg.Handshake); err != nil {
+	hsCtx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
+	defer cancel()
+	if err := handshake(hsCtx, s, cfg.Handshake); err != nil {
 		_ = nc.Close()
 		return nil, &ConnError{Op: "handshake", Addr: cfg.Addr, Err: err}
 	}

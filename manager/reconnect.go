@@ -14,6 +14,7 @@ func (m *Manager) reconnect(cause error) *session {
 	m.current.Store(nil)
 	backoff := time.Duration(0)
 	for {
+		m.lastErr.Store(cause)
 		if !m.waitDown(cause, backoff) {
 			return nil
 		}
@@ -21,6 +22,9 @@ func (m *Manager) reconnect(cause error) *session {
 		if err == nil {
 			m.stats.reconnects.Add(1)
 			m.start(s)
+			if m.cfg.OnReconnect != nil {
+				m.cfg.OnReconnect()
+			}
 			return s
 		}
 		cause = err

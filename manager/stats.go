@@ -14,6 +14,7 @@ type counters struct {
 	dropped    atomic.Uint64 // requests skipped because their caller gave up
 	reconnects atomic.Uint64
 	pushes     atomic.Uint64 // push frames received
+	stalls     atomic.Uint64 // connections declared dead by stall detection
 }
 
 // Stats is a snapshot of one manager. Counters are totals since the
@@ -33,6 +34,7 @@ type Stats struct {
 	Dropped    uint64 // requests never written because their caller gave up
 	Reconnects uint64
 	Pushes     uint64
+	Stalls     uint64 // connections declared dead by stall detection
 }
 
 // AvgBatch is the mean number of requests per write: pipelining at work.
@@ -60,6 +62,7 @@ func (m *Manager) Stats() Stats {
 		Dropped:    m.stats.dropped.Load(),
 		Reconnects: m.stats.reconnects.Load(),
 		Pushes:     m.stats.pushes.Load(),
+		Stalls:     m.stats.stalls.Load(),
 	}
 	if s := m.current.Load(); s != nil {
 		st.InFlight = len(s.inflight)

@@ -11,6 +11,7 @@ import (
 // current session, replaces it when it dies, and runs the shutdown.
 func (m *Manager) run(s *session) {
 	defer close(m.done)
+	defer func() { <-m.watchDone }()       // the stall detector ends at shutdown too
 	defer func() { m.forceTimer.Stop() }() // set before shutdown closed
 	for s != nil {
 		if shuttingDown := m.serve(s); shuttingDown {

@@ -30,7 +30,14 @@ type Config struct {
 	// MaxDedicated bounds the dedicated connections open at once
 	// (0 means DefaultMaxDedicated).
 	MaxDedicated int
+	// ReconnectWait bounds how long a request waits for a manager to
+	// reconnect when none is connected (0 means DefaultReconnectWait).
+	ReconnectWait time.Duration
 }
+
+// DefaultReconnectWait is how long a request waits, at most, for some
+// manager to reconnect when none is connected.
+const DefaultReconnectWait = 5 * time.Second
 
 // Pool is a set of managers sharing one reference count. All methods are
 // safe for concurrent use.
@@ -38,9 +45,13 @@ type Pool struct {
 	managers        []*manager.Manager
 	dedicated       *dedicated
 	shutdownTimeout time.Duration
+	reconnectWait   time.Duration
 	next            atomic.Uint32 // round-robin start for ties
 	refs            atomic.Int64  // open references; 0 means shut down
 	shutdownOnce    sync.Once
+
+	upMu sync.Mutex
+	up   chan struct{} // closed (and replaced) when a manager reconnects or shutdown begins
 }
 
 // New starts cfg.Managers managers, dialing them in parallel. If any fails
@@ -50,6 +61,11 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	if cfg.Managers < 1 {
 		return nil, errors.New("redmux: pool needs at least one manager")
 	}
+	p := &Pool{shutdownTimeout: cfg.ShutdownTimeout, reconnectWait: cfg.ReconnectWait, up: make(chan struct{})}
+	if p.reconnectWait <= 0 {
+		p.reconnectWait = DefaultReconnectWait
+	}
+	cfg.Manager.OnReconnect = p.announceUp
 	managers := make([]*manager.Manager, cfg.Managers)
 	errs := make([]error, cfg.Managers)
 	var wg sync.WaitGroup
@@ -70,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		stopAll(managers, time.Now())
 		return nil, err
 	}
-	p := &Pool{managers: managers, dedicated: ded, shutdownTimeout: cfg.ShutdownTimeout}
+	p.managers, p.dedicated = managers, ded
 	p.refs.Store(1)
 	return p, nil
 }
@@ -114,15 +130,66 @@ func (p *Pool) Pick() *manager.Manager {
 	return best
 }
 
-// Do sends one request through the least-loaded manager; see manager.Do.
+// Do sends one request through the least-loaded connected manager; see
+// manager.Do. When no manager is connected it waits for one to reconnect,
+// no longer than ctx and ReconnectWait, then fails with a
+// *manager.ConnError carrying the latest connection failure.
 func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
-	return p.Pick().Do(ctx, req)
+	m, err := p.pickConnected(ctx, req)
+	if err != nil {
+		return resp.Value{}, err
+	}
+	return m.Do(ctx, req)
 }
 
-// DoMulti sends a pipeline through the least-loaded manager as one FIFO
-// entry; see manager.DoMulti.
+// DoMulti sends a pipeline through the least-loaded connected manager as
+// one FIFO entry; see manager.DoMulti and Do.
 func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
-	return p.Pick().DoMulti(ctx, req)
+	m, err := p.pickConnected(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return m.DoMulti(ctx, req)
+}
+
+// pickConnected returns a connected manager, or one that is shutting down
+// (whose Do answers ErrClosed), waiting for a reconnect if need be. On
+// failure it releases req.
+func (p *Pool) pickConnected(ctx context.Context, req *manager.Request) (*manager.Manager, error) {
+	if m := p.Pick(); m.Connected() || m.Closing() {
+		return m, nil
+	}
+	timer := time.NewTimer(p.reconnectWait)
+	defer timer.Stop()
+	for {
+		up := p.upSignal()
+		m := p.Pick()
+		if m.Connected() || m.Closing() {
+			return m, nil
+		}
+		select {
+		case <-up:
+		case <-ctx.Done():
+			req.Release()
+			return nil, ctx.Err()
+		case <-timer.C:
+			return nil, m.Unavailable(req)
+		}
+	}
+}
+
+func (p *Pool) upSignal() <-chan struct{} {
+	p.upMu.Lock()
+	defer p.upMu.Unlock()
+	return p.up
+}
+
+// announceUp wakes every request waiting for a connected manager.
+func (p *Pool) announceUp() {
+	p.upMu.Lock()
+	defer p.upMu.Unlock()
+	close(p.up)
+	p.up = make(chan struct{})
 }
 
 // Dedicated lends a connection of its own, for commands that must not run
@@ -152,8 +219,13 @@ func (p *Pool) Retain() bool {
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
+			deadline := time.Now().Add(p.shutdownTimeout)
 			p.dedicated.close()
-			stopAll(p.managers, time.Now().Add(p.shutdownTimeout))
+			for _, m := range p.managers {
+				m.Shutdown(deadline)
+			}
+			p.announceUp() // requests waiting for a reconnect find the managers closing
+			stopAll(p.managers, deadline)
 		})
 	}
 }
