@@ -4,15 +4,18 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 5m
 DEMO_FLAGS  ?=
+BENCH_FLAGS ?=
 
-.PHONY: help test unit race lint fuzz bench demo redis-server
+.PHONY: help test unit race lint fuzz bench bench-micro demo redis-server
 
 help:
 	@echo "make demo    run cmd/redmux-bench against an embedded miniredis (DEMO_FLAGS='-addr host:port' for a real server)"
 	@echo "make test    vet, unit, integration (real redis-server) and race stress tests, all with -race"
 	@echo "make lint    gofmt check, go vet, staticcheck"
 	@echo "make fuzz    fuzz the RESP reader for FUZZTIME (default $(FUZZTIME))"
-	@echo "make bench   micro-benchmarks of resp/ and the client"
+	@echo "make bench   redmux against go-redis, rueidis and redigo on its own redis-server (bench/, ~10 min; results in bench/results;"
+	@echo "             BENCH_FLAGS=-quick for a smoke run, BENCH_FLAGS=-h for the flags)"
+	@echo "make bench-micro  micro-benchmarks of resp/"
 
 ## test: everything a contributor must pass. Never skips the real-server tests.
 test: redis-server
@@ -31,7 +34,12 @@ lint:
 fuzz:
 	$(GO) test ./resp/ -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
 
-bench:
+## bench: the side-by-side benchmark, a separate module so the peers never
+## enter the library's go.mod. It starts and stops its own redis-server.
+bench: redis-server
+	cd bench && $(GO) run . $(BENCH_FLAGS)
+
+bench-micro:
 	$(GO) test ./resp/ -run '^$$' -bench . -benchmem
 
 demo:
