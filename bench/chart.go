@@ -75,6 +75,9 @@ func writeChart(path string, g grid, ceilings []Ceiling, size int) error {
 	if top <= 0 {
 		return fmt.Errorf("nothing to draw for %s values", sizeLabel(size))
 	}
+	if math.IsInf(bottom, 1) { // only a ceiling to draw
+		bottom = top / 10
+	}
 	bottom = math.Pow(10, math.Floor(math.Log10(bottom)))
 	for _, p := range row {
 		p.Y.Min, p.Y.Max = bottom, top*1.3 // one scale for every panel
@@ -107,6 +110,9 @@ func modePlot(g grid, ceiling float64, mode string, size int) (p *plot.Plot, lo,
 	p.Y.Label.Text = "ops/s (median of rounds)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	concs := g.concurrencies(mode, size)
+	if len(concs) > 0 { // a margin, and a range even for one point
+		p.X.Min, p.X.Max = float64(concs[0])/1.4, float64(concs[len(concs)-1])*1.4
+	}
 	p.X.Tick.Marker = concurrencyTicks(concs)
 	p.Y.Tick.Marker = opsTicks{}
 	p.Legend.Top, p.Legend.Left = false, false

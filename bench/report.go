@@ -87,6 +87,11 @@ func writeHeader(w io.Writer, res *Results) {
 		m.Started.Format("2006-01-02 15:04"), m.Finished.Sub(m.Started).Round(time.Second))
 	fmt.Fprintf(w, "- Machine: %s, `nproc` = %d, CPU model %q, Linux %s, %s.\n", m.GoVersion, m.NumCPU, m.CPUModel, m.Kernel, m.OS)
 	fmt.Fprintf(w, "- Server: %s, started by the benchmark on a free loopback port with `--save \"\" --appendonly no`, fresh for each mode.\n", m.RedisServer)
+	fmt.Fprintf(w, "- redmux: commit %s", m.Library)
+	if len(m.LibraryDirty) > 0 {
+		fmt.Fprintf(w, ", with uncommitted changes to %s", strings.Join(m.LibraryDirty, ", "))
+	}
+	fmt.Fprintf(w, ".\n")
 	fmt.Fprintf(w, "- Load average (1, 5, 15 min) at the start: %s; at the end: %s.\n", m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(w, "- Workload: %d preloaded keys per value size, a uniformly random key per operation, %d%% GET / %d%% SET; "+
 		"every GET's value is checked against its key and size.\n", s.Keys, getPercent, 100-getPercent)
