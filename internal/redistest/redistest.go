@@ -84,10 +84,15 @@ func StartT(tb testing.TB, extraArgs ...string) *Server {
 }
 
 func (s *Server) launch(ctx context.Context, path string) error {
+	logPath := filepath.Join(s.dir, "redis.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close() // the child keeps its own descriptor
 	cmd := exec.Command(path, s.args...)
 	dieWithParent(cmd)
-	var logBuf strings.Builder
-	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	cmd.Stdout, cmd.Stderr = logFile, logFile // a file: no copying goroutine
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("redistest: start redis-server: %w", err)
 	}
@@ -98,10 +103,15 @@ func (s *Server) launch(ctx context.Context, path string) error {
 	s.mu.Unlock()
 	if err := waitReady(ctx, s.Addr, exits); err != nil {
 		s.Kill()
-		return fmt.Errorf("redistest: redis-server on %s did not start: %v; output: %s", s.Addr, err, logBuf.String())
+		output, _ := os.ReadFile(logPath)
+		return fmt.Errorf("redistest: redis-server on %s did not start: %v; output: %s", s.Addr, err, output)
 	}
 	return nil
 }
+
+// ProcessWaiter names the goroutine that waits for a server process to
+// exit, for leak checks that must ignore a server restarted mid-test.
+const ProcessWaiter = "github.com/redmux/redmux/internal/redistest.(*Server).launch.func1"
 
 // Kill stops the server process at once (SIGKILL) and waits for it to exit.
 // The port stays reserved for Restart only by convention.
