@@ -5,8 +5,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 5m
 DEMO_FLAGS  ?=
 BENCH_FLAGS ?=
+CHAOS_DURATION ?= 60s
 
-.PHONY: help test unit race lint fuzz bench bench-micro demo redis-server
+.PHONY: help test lint fuzz bench bench-micro chaos demo redis-server
 
 help:
 	@echo "make demo    run cmd/redmux-bench against an embedded miniredis (DEMO_FLAGS='-addr host:port' for a real server)"
@@ -15,7 +16,8 @@ help:
 	@echo "make fuzz    fuzz the RESP reader for FUZZTIME (default $(FUZZTIME))"
 	@echo "make bench   redmux against go-redis, rueidis and redigo on its own redis-server (bench/, ~10 min; results in bench/results;"
 	@echo "             BENCH_FLAGS=-quick for a smoke run, BENCH_FLAGS=-h for the flags)"
-	@echo "make bench-micro  micro-benchmarks of resp/"
+	@echo "make bench-micro  micro-benchmarks of resp/ and of the client against an in-process server"
+	@echo "make chaos   the chaos suite's long form: CHAOS_DURATION (default $(CHAOS_DURATION)) of random faults, then a server SIGKILL"
 
 ## test: everything a contributor must pass. Never skips the real-server tests.
 test: redis-server
@@ -40,7 +42,11 @@ bench: redis-server
 	cd bench && $(GO) run . $(BENCH_FLAGS)
 
 bench-micro:
-	$(GO) test ./resp/ -run '^$$' -bench . -benchmem
+	$(GO) test ./resp/ . -run '^$$' -bench . -benchmem
+
+## chaos: the long form of the chaos suite (make test runs a 3 s form).
+chaos: redis-server
+	REDMUX_CHAOS_DURATION=$(CHAOS_DURATION) $(GO) test -race -count=1 -timeout 15m -run '^TestChaos' -v .
 
 demo:
 	$(GO) run ./cmd/redmux-bench $(DEMO_FLAGS)
