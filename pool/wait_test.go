@@ -1,0 +1,311 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
+)
+
+// The tests in this file take every manager of a pool down and check how a
+// request waits for one to come back (pickConnected): until a reconnect,
+// ReconnectWait, or the end of its context, whichever is first.
+
+// reconnectTestLimit bounds every wait in these tests: reaching it is a hang.
+const reconnectTestLimit = 10 * time.Second
+
+// errServerDown is what a gated dial returns while the server is "down".
+var errServerDown = errors.New("server down for the test")
+
+// pongServer answers every command with +PONG. It can drop every open
+// connection while it keeps listening.
+type pongServer struct {
+	addr  string
+	l     net.Listener
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func startPongServer(t *testing.T) *pongServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &pongServer{addr: l.Addr().String(), l: l, conns: make(map[net.Conn]struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.conns[c] = struct{}{}
+			s.mu.Unlock()
+			s.wg.Add(1)
+			go s.serve(c)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		s.dropAll()
+		s.wg.Wait()
+	})
+	return s
+}
+
+func (s *pongServer) serve(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		_ = c.Close()
+	}()
+	rd := resp.NewReader(c)
+	for {
+		if _, err := rd.ReadValue(); err != nil {
+			return
+		}
+		if _, err := c.Write([]byte("+PONG\r\n")); err != nil {
+			return
+		}
+	}
+}
+
+// dropAll closes every open connection.
+func (s *pongServer) dropAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+}
+
+// gate is a Config.Dial that refuses while the server is "down".
+type gate struct {
+	addr    string
+	up      atomic.Bool
+	refused atomic.Int64 // dials refused so far
+}
+
+func (g *gate) dial(ctx context.Context, _ string) (net.Conn, error) {
+	if !g.up.Load() {
+		g.refused.Add(1)
+		return nil, errServerDown
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", g.addr)
+}
+
+// downPool starts a pool of managers on a pongServer behind a gate, then
+// takes the server down: every connection drops and every redial is
+// refused. It returns once no manager is connected and each has had time
+// for more than one refused redial.
+func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *gate) {
+	t.Helper()
+	srv := startPongServer(t)
+	g := &gate{addr: srv.addr}
+	g.up.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), reconnectTestLimit)
+	defer cancel()
+	p, err := New(ctx, Config{
+		Managers:        managers,
+		ReconnectWait:   reconnectWait,
+		ShutdownTimeout: time.Second,
+		Manager: manager.Config{
+			Addr:       srv.addr,
+			Dial:       g.dial,
+			BackoffMin: 5 * time.Millisecond,
+			BackoffMax: 20 * time.Millisecond,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Release()
+		for _, m := range p.Managers() {
+			select {
+			case <-m.Done():
+			default:
+				t.Error("a manager is still running after the last Release")
+			}
+		}
+	})
+	if _, err := p.Do(ctx, pingRequest()); err != nil {
+		t.Fatalf("PING before the outage: %v", err)
+	}
+
+	g.up.Store(false)
+	srv.dropAll()
+	pollUntil(t, "every manager to lose its connection", func() bool {
+		for _, m := range p.Managers() {
+			if m.Connected() {
+				return false
+			}
+		}
+		return true
+	})
+	refusedAtLeast(t, g, 2*int64(managers))
+	return p, g
+}
+
+// refusedAtLeast waits until the gate has refused n dials in all.
+func refusedAtLeast(t *testing.T, g *gate, n int64) {
+	t.Helper()
+	pollUntil(t, "refused redials", func() bool { return g.refused.Load() >= n })
+}
+
+// pollUntil polls cond, which has no event to wait on, until it holds.
+func pollUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(reconnectTestLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s after %v", what, reconnectTestLimit)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func pingRequest() *manager.Request {
+	req := manager.NewRequest()
+	req.Cmd = resp.AppendCommandStrings(req.Cmd, "PING")
+	return req
+}
+
+type doResult struct {
+	v    resp.Value
+	err  error
+	done time.Time
+}
+
+// goPing runs p.Do(PING) on its own goroutine.
+func goPing(ctx context.Context, p *Pool) <-chan doResult {
+	ch := make(chan doResult, 1)
+	req := pingRequest()
+	go func() {
+		v, err := p.Do(ctx, req)
+		ch <- doResult{v: v, err: err, done: time.Now()}
+	}()
+	return ch
+}
+
+func awaitDo(t *testing.T, ch <-chan doResult) doResult {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(reconnectTestLimit):
+		t.Fatalf("Do still running after %v", reconnectTestLimit)
+		return doResult{}
+	}
+}
+
+// TestNoManagerUpWaitsForReconnect: with every manager down, a request
+// waits; when the server comes back within ReconnectWait, a manager
+// reconnects and the request succeeds on it.
+func TestNoManagerUpWaitsForReconnect(t *testing.T) {
+	p, g := downPool(t, 2, reconnectTestLimit)
+	call := goPing(context.Background(), p)
+	// Let the managers fail a few more redials while the request waits.
+	refusedAtLeast(t, g, g.refused.Load()+4)
+	select {
+	case r := <-call:
+		t.Fatalf("request returned %v while every manager was down; want it to wait", r.err)
+	default:
+	}
+
+	back := time.Now()
+	g.up.Store(true)
+	r := awaitDo(t, call)
+	if r.err != nil {
+		t.Fatalf("request got %v, want PONG after the reconnect", r.err)
+	}
+	if s, _ := r.v.String(); s != "PONG" {
+		t.Fatalf("request got %q, want PONG", s)
+	}
+	if r.done.Before(back) {
+		t.Errorf("request returned before the server came back")
+	}
+	var reconnects uint64
+	for _, m := range p.Managers() {
+		reconnects += m.Stats().Reconnects
+	}
+	if reconnects == 0 {
+		t.Errorf("no manager counts a reconnect")
+	}
+}
+
+// TestNoManagerUpFailsAfterReconnectWait: with the server staying down, a
+// request fails with a *manager.ConnError carrying the latest dial failure
+// once ReconnectWait has passed: not before, and not much after.
+func TestNoManagerUpFailsAfterReconnectWait(t *testing.T) {
+	const reconnectWait = 300 * time.Millisecond
+	p, _ := downPool(t, 2, reconnectWait)
+	start := time.Now()
+	r := awaitDo(t, goPing(context.Background(), p))
+	elapsed := r.done.Sub(start)
+
+	var ce *manager.ConnError
+	if !errors.As(r.err, &ce) {
+		t.Fatalf("got %v (%T), want a *manager.ConnError", r.err, r.err)
+	}
+	if ce.Op != "dial" || ce.Cmd != "PING" || !errors.Is(r.err, errServerDown) {
+		t.Errorf("ConnError{Op: %q, Cmd: %q} caused by %v; want a dial error naming PING caused by the refusal", ce.Op, ce.Cmd, ce.Err)
+	}
+	if elapsed < reconnectWait {
+		t.Errorf("failed after %v, before ReconnectWait (%v)", elapsed, reconnectWait)
+	}
+	if elapsed > reconnectWait+time.Second {
+		t.Errorf("failed after %v, long after ReconnectWait (%v)", elapsed, reconnectWait)
+	}
+}
+
+// TestNoManagerUpContextEndsWaitFirst: a request waiting for a reconnect
+// returns its context's error, unchanged, when the context ends before
+// ReconnectWait.
+func TestNoManagerUpContextEndsWaitFirst(t *testing.T) {
+	p, g := downPool(t, 2, reconnectTestLimit)
+
+	t.Run("deadline", func(t *testing.T) {
+		const timeout = 50 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		r := awaitDo(t, goPing(ctx, p))
+		if r.err != context.DeadlineExceeded {
+			t.Fatalf("got %v, want exactly context.DeadlineExceeded", r.err)
+		}
+		if elapsed := r.done.Sub(start); elapsed < timeout || elapsed > timeout+time.Second {
+			t.Errorf("returned after %v, want soon after the %v deadline", elapsed, timeout)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		call := goPing(ctx, p)
+		refusedAtLeast(t, g, g.refused.Load()+2)
+		cancel()
+		if r := awaitDo(t, call); r.err != context.Canceled {
+			t.Fatalf("got %v, want exactly context.Canceled", r.err)
+		}
+	})
+	t.Run("already done", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if r := awaitDo(t, goPing(ctx, p)); r.err != context.Canceled {
+			t.Fatalf("got %v, want exactly context.Canceled", r.err)
+		}
+	})
+}
