@@ -58,7 +58,7 @@ type Manager struct {
 	watchDone    chan struct{}      // closed when the stall detector has exited
 
 	current atomic.Pointer[session] // nil while disconnected
-	lastErr atomic.Value            // error: why the last connection or dial failed
+	lastErr atomic.Pointer[error]   // why the last connection or dial failed
 
 	// writeMu is the right to write to the current session and to push
 	// onto its FIFO: the writer goroutine holds it for a batch, a lone
@@ -109,8 +109,8 @@ func (m *Manager) Unavailable(req *Request) error {
 }
 
 func (m *Manager) lastFailure() error {
-	if err, ok := m.lastErr.Load().(error); ok {
-		return err
+	if err := m.lastErr.Load(); err != nil {
+		return *err
 	}
 	return errors.New("not connected")
 }

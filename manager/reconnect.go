@@ -6,15 +6,18 @@ import (
 )
 
 // reconnect replaces a dead session: one attempt at a time, the first at
-// once, then with capped exponential backoff and jitter. While it is down,
+// once, then with capped exponential backoff and jitter. Between attempts,
 // queued requests fail at once with the latest connection error (writes are
-// never replayed; nothing queued here was written). It returns nil when
-// shutdown begins first.
+// never replayed; nothing queued here was written); during an attempt they
+// wait for its outcome, at most DialTimeout + HandshakeTimeout or their
+// context. The pool sends no new requests to a manager that is down. It
+// returns nil when shutdown begins first.
 func (m *Manager) reconnect(cause error) *session {
 	m.current.Store(nil)
 	backoff := time.Duration(0)
 	for {
-		m.lastErr.Store(cause)
+		last := cause
+		m.lastErr.Store(&last)
 		if !m.waitDown(cause, backoff) {
 			return nil
 		}

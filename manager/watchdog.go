@@ -28,7 +28,7 @@ func (m *Manager) watch() {
 		<-m.shutdown
 		return
 	}
-	tick := time.NewTicker(m.cfg.StallTimeout / 4)
+	tick := time.NewTicker(max(m.cfg.StallTimeout/4, time.Millisecond))
 	defer tick.Stop()
 	var lastCompleted uint64
 	var stuckSince time.Time

@@ -11,18 +11,24 @@ import (
 // current session, replaces it when it dies, and runs the shutdown.
 func (m *Manager) run(s *session) {
 	defer close(m.done)
-	defer func() { <-m.watchDone }()       // the stall detector ends at shutdown too
-	defer func() { m.forceTimer.Stop() }() // set before shutdown closed
+	defer func() { <-m.watchDone }() // the stall detector ends at shutdown too
+	defer func() {
+		// run returns only once closing is set; forceTimer is assigned
+		// before shutdown closes, which may be a moment later.
+		<-m.shutdown
+		m.forceTimer.Stop()
+	}()
 	for s != nil {
 		if shuttingDown := m.serve(s); shuttingDown {
 			return
 		}
-		select {
-		case <-m.shutdown: // killed by the deadline: no reconnect
+		// Killed by the shutdown deadline: no reconnect. closing is set
+		// before the deadline timer is armed, so it is visible here even
+		// when the timer fired before shutdown was closed.
+		if m.closing.Load() {
 			m.current.Store(nil)
 			m.failRemaining(ErrClosed)
 			return
-		default:
 		}
 		s = m.reconnect(s.cause)
 	}
