@@ -59,8 +59,7 @@ func orchestrate(ctx context.Context, s Settings, log io.Writer) error {
 // runMode starts a server for mode, preloads it, runs the rounds and
 // measures the ceiling, then stops the server.
 func runMode(ctx context.Context, s Settings, mode string, res *Results, p *progress) error {
-	pinned := mode == modePinned
-	srv, err := startServer(ctx, pinned)
+	srv, err := startServer(ctx, mode == modePinned)
 	if err != nil {
 		return err
 	}
@@ -79,8 +78,7 @@ func runMode(ctx context.Context, s Settings, mode string, res *Results, p *prog
 						Client: client, Addr: srv.Addr, Size: size, Concurrency: conc, Keys: s.Keys,
 						Warmup: s.Warmup, Duration: s.Duration, MaxOps: s.MaxOps,
 					}
-					m := measureQuietly(ctx, s, spec, pinned, srv.Pid(), res, p)
-					m.Mode, m.Round, m.Position = mode, round, pos
+					m := measureQuietly(ctx, s, spec, slot{mode, round, pos}, srv.Pid(), res, p)
 					res.Measurements = append(res.Measurements, m)
 					p.report(m)
 				}
@@ -93,14 +91,20 @@ func runMode(ctx context.Context, s Settings, mode string, res *Results, p *prog
 	return measureCeilings(ctx, s, mode, srv.Port, res, p.log)
 }
 
+// slot is where a measurement stands in the run.
+type slot struct {
+	mode            string
+	round, position int
+}
+
 // measureQuietly runs spec in a child. When other processes used more
 // than s.MaxOtherCPU CPUs meanwhile, it keeps the attempt in
 // res.Discarded, waits for the machine to be quiet and tries again, up to
 // s.Retries times; the last attempt is kept whatever it saw.
-func measureQuietly(ctx context.Context, s Settings, spec childSpec, pinned bool, serverPid int, res *Results, p *progress) Measurement {
+func measureQuietly(ctx context.Context, s Settings, spec childSpec, at slot, serverPid int, res *Results, p *progress) Measurement {
 	for attempt := 1; ; attempt++ {
-		m := runChild(ctx, spec, pinned, serverPid)
-		m.Attempt = attempt
+		m := runChild(ctx, spec, at.mode == modePinned, serverPid)
+		m.Mode, m.Round, m.Position, m.Attempt = at.mode, at.round, at.position, attempt
 		if m.Fatal != "" || m.OtherCPU <= s.MaxOtherCPU || attempt > s.Retries || ctx.Err() != nil {
 			return m
 		}

@@ -59,7 +59,7 @@ func writeReport(dir string, res *Results, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "\n%s\nwrote %s, %s and %s in %s\n", md.String(), resultsJSON, resultsMD, strings.Join(charts, ", "), dir)
+	fmt.Fprintf(log, "\n%s\nwrote %s and %s in %s\n", md.String(), resultsMD, strings.Join(charts, ", "), dir)
 	return nil
 }
 
