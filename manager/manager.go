@@ -61,11 +61,12 @@ type Manager struct {
 	lastErr atomic.Pointer[error]   // why the last connection or dial failed
 
 	// writeMu is the right to write to the current session and to push
-	// onto its FIFO: the writer goroutine holds it for a batch, a lone
-	// caller for its direct write, teardown while it empties the FIFO.
+	// onto its FIFO: the writer goroutine holds it for a batch, a caller
+	// for its direct write, teardown while it empties the FIFO.
 	writeMu sync.Mutex
 	wbuf    []byte // guarded by writeMu
-	stats   counters
+
+	stats counters
 }
 
 // New dials cfg.Addr, runs the handshake and starts the manager's
@@ -150,7 +151,7 @@ func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, []resp.Valu
 }
 
 // enqueue hands req to the writer, waiting no longer than ctx. A request
-// that finds the manager idle is written at once on the caller's own
+// that finds the manager nearly idle is written at once on the caller's own
 // goroutine (see writeDirect).
 func (m *Manager) enqueue(ctx context.Context, req *Request) error {
 	m.enqueuers.Add(1)
@@ -159,7 +160,7 @@ func (m *Manager) enqueue(ctx context.Context, req *Request) error {
 		return ErrClosed
 	}
 	req.ctxDone = ctx.Done()
-	if m.load.Add(1) == 1 && len(req.Cmd) <= maxDirectWrite && m.writeDirect(req) {
+	if m.load.Add(1) <= maxDirectLoad && m.writeDirect(req) {
 		return nil
 	}
 	select {
@@ -176,26 +177,35 @@ func (m *Manager) enqueue(ctx context.Context, req *Request) error {
 	}
 }
 
-// maxDirectWrite bounds the requests a caller writes itself. When nothing
-// is in flight the socket's send buffer is empty, so a write this small
-// completes at once and cannot hold the caller past its context; larger
-// ones go through the writer goroutine.
-const maxDirectWrite = 16 << 10
+// maxDirectLoad is the load (counting the new request) up to which a caller
+// may write its request itself when the writer is idle and nothing is
+// queued. With so few requests outstanding there is little to batch, and
+// writing at once beats waiting for the writer goroutine: measured against
+// rueidis at 1 and 8 goroutines (BENCHMARKS.md). Above it, batching wins.
+const maxDirectLoad = 3
 
-// writeDirect writes a lone request on the caller's goroutine, saving the
-// hand-off to the writer goroutine and back when there is nothing to batch
-// it with: nothing queued, nothing in flight and the writer idle. It
-// reports false, having done nothing, when the manager is not idle or not
-// connected; the request then takes the queue. Under load the writer's
-// batches are never bypassed.
+// maxDirectBytes bounds the bytes unanswered on the connection, the new
+// request's included, for a caller to write its request itself. The socket
+// send buffer holds at least this much, so such a write completes at once
+// and cannot hold the caller past its context; otherwise the request goes
+// through the writer goroutine.
+const maxDirectBytes = 4 << 10
+
+// writeDirect writes a request on the caller's goroutine, saving the
+// hand-off to the writer goroutine and back when there is little to batch
+// it with. It reports false, having done nothing, unless the writer is
+// idle, nothing is queued, the FIFO has room and little is unanswered (see
+// maxDirectBytes); the request then takes the queue. It never blocks: the
+// caller's context is not watched here.
 func (m *Manager) writeDirect(req *Request) bool {
 	if !m.writeMu.TryLock() {
 		return false
 	}
 	defer m.writeMu.Unlock()
 	s := m.current.Load()
-	if s == nil || s.killed() || len(m.queue) > 0 {
-		return false
+	if s == nil || s.killed() || len(m.queue) > 0 || len(s.inflight) == cap(s.inflight) ||
+		s.pendingBytes.Load()+int64(len(req.Cmd)) > maxDirectBytes {
+		return false // under writeMu only we push, so the FIFO's room stays
 	}
 	m.wbuf = m.flush(s, m.appendRequest(s, m.wbuf[:0], req))
 	return true

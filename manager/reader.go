@@ -33,7 +33,9 @@ func (m *Manager) readLoop(s *session) {
 			}
 			cur.pending = cur.Replies
 		}
-		cur.pending--
+		if cur.pending--; cur.pending == 0 {
+			s.pendingBytes.Add(-int64(len(cur.Cmd))) // before answer: cur may be recycled after
+		}
 		if cur.Replies == 1 {
 			m.answer(cur, v, nil)
 			cur = nil

@@ -28,8 +28,12 @@ type session struct {
 	// an empty FIFO closes drained.
 	lastPushed atomic.Bool
 	unanswered atomic.Int64 // entries pushed and not yet fully answered
-	drained    chan struct{}
-	drainOnce  sync.Once
+	// pendingBytes is the encoded size of the entries pushed and not yet
+	// fully answered: an upper bound on what sits unread in the socket
+	// buffers, which decides whether a direct write could block.
+	pendingBytes atomic.Int64
+	drained      chan struct{}
+	drainOnce    sync.Once
 }
 
 func newSession(addr string, nc net.Conn, cfg Config) *session {

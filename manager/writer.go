@@ -98,6 +98,7 @@ func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 	start := len(buf)
 	buf = append(buf, req.Cmd...)
 	s.unanswered.Add(1)
+	s.pendingBytes.Add(int64(len(req.Cmd)))
 	select {
 	case s.inflight <- req:
 		m.stats.written.Add(1)
@@ -115,6 +116,7 @@ func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 		return buf
 	case <-s.dead:
 		s.unanswered.Add(-1)
+		s.pendingBytes.Add(-int64(len(req.Cmd)))
 		m.settle(req, s.failure(req))
 		return buf[:0]
 	}
