@@ -19,6 +19,7 @@ import (
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/chaosproxy"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/manager"
 )
 
 // The chaos suite runs a real redis-server behind a fault-injecting proxy
@@ -58,7 +59,7 @@ func TestChaosNoMismatchUnderFaults(t *testing.T) {
 	defer cancel()
 	c, err := redmux.New(ctx, redmux.Config{
 		Addr: proxy.Addr(), Managers: 4,
-		StallTimeout: 200 * time.Millisecond, PingTimeout: 100 * time.Millisecond,
+		StallTimeout: 80 * time.Millisecond, PingTimeout: 40 * time.Millisecond, // blackholes last up to 200ms
 		ReconnectWait: time.Second, BackoffMin: 5 * time.Millisecond, BackoffMax: 100 * time.Millisecond,
 		ShutdownTimeout: time.Second,
 	})
@@ -254,4 +255,44 @@ func (r *chaosRun) report(t *testing.T, faults int) {
 	fmt.Fprintf(&b, "client: reconnects %d, stalls detected %d, failed %d, dropped %d, avg batch %.1f\n",
 		st.Reconnects, st.Stalls, st.Failed, st.Dropped, st.AvgBatch())
 	t.Log(b.String())
+}
+
+// TestChaosBlackholeIsDetectedAsStall: a network that silently stops
+// delivering (the proxy holds all traffic) is noticed by stall detection,
+// not by the callers' timeouts: pending calls fail with ErrStalled inside a
+// *ConnError, and once traffic flows again the client recovers by itself.
+func TestChaosBlackholeIsDetectedAsStall(t *testing.T) {
+	srv := redistest.StartT(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	proxy, err := chaosproxy.New(srv.Addr)
+	require.NoError(t, err)
+	defer proxy.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{
+		Addr: proxy.Addr(), Managers: 1,
+		StallTimeout: 100 * time.Millisecond, PingTimeout: 50 * time.Millisecond,
+		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, ShutdownTimeout: 100 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Set(ctx, "k", []byte("v")))
+
+	proxy.SetBlackhole(true)
+	start := time.Now()
+	_, _, err = c.Get(ctx, "k") // no deadline of its own but the test's
+	stalledAfter := time.Since(start)
+	proxy.SetBlackhole(false)
+	proxy.DropAll() // the held connection is dead to the client already
+
+	var cerr *redmux.ConnError
+	require.ErrorAs(t, err, &cerr)
+	assert.ErrorIs(t, err, manager.ErrStalled)
+	assert.Less(t, stalledAfter, 5*time.Second, "stall detection took too long")
+	assert.GreaterOrEqual(t, c.Stats().Total().Stalls, uint64(1))
+
+	require.Eventually(t, func() bool {
+		got, found, err := c.Get(ctx, "k")
+		return err == nil && found && string(got) == "v"
+	}, 5*time.Second, 10*time.Millisecond, "the client recovers without being recreated")
 }
