@@ -57,6 +57,9 @@ func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) err
 // it ends first the connection is closed after fn returns. Server error
 // replies come back as *RedisError.
 func (d *DedicatedConn) Do(ctx context.Context, args ...any) (Value, error) {
+	if len(args) == 0 {
+		return Value{}, ErrEmptyCommand
+	}
 	cmd, err := resp.AppendCommand(nil, args...)
 	if err != nil {
 		return Value{}, err

@@ -1,6 +1,8 @@
 package redmux
 
 import (
+	"errors"
+
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
 )
@@ -9,6 +11,10 @@ import (
 // last handle was closed, and by requests still unanswered when shutdown
 // gave up waiting for them. Test for it with errors.Is.
 var ErrClosed = manager.ErrClosed
+
+// ErrEmptyCommand is returned by Do called without arguments. (Redis does
+// not answer an empty command, so it is never sent.)
+var ErrEmptyCommand = errors.New("redmux: Do needs at least a command name")
 
 // ConnError reports a request that failed because of its connection: the
 // dial, the handshake, a write or a read failed, or the connection was lost

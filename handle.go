@@ -94,6 +94,9 @@ func (c *Client) Close() error {
 // SUBSCRIBE, SELECT, ...) return ErrNeedsDedicated: run them inside
 // Dedicated.
 func (c *Client) Do(ctx context.Context, args ...any) (Value, error) {
+	if len(args) == 0 {
+		return Value{}, ErrEmptyCommand
+	}
 	if v, routed, err := c.routeDo(ctx, args); routed {
 		return v, err
 	}

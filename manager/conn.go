@@ -43,8 +43,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 // ctx bounds the whole exchange; if it ends first, Do returns ctx's error
 // and the Conn is broken.
 func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, error) {
-	if c.broken.Load() {
-		return nil, &ConnError{Op: "write", Addr: c.addr, Cmd: commandName(cmd), Err: errors.New("dedicated connection is broken")}
+	if err := c.usable(cmd); err != nil {
+		return nil, err
 	}
 	defer c.watch(ctx)()
 	if _, err := c.nc.Write(cmd); err != nil {
@@ -64,6 +64,9 @@ func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, e
 // Receive reads one more value, such as a pub/sub message, waiting no longer
 // than ctx.
 func (c *Conn) Receive(ctx context.Context) (resp.Value, error) {
+	if err := c.usable(nil); err != nil {
+		return resp.Value{}, err
+	}
 	defer c.watch(ctx)()
 	v, err := c.rd.ReadValue()
 	if err != nil {
@@ -72,15 +75,34 @@ func (c *Conn) Receive(ctx context.Context) (resp.Value, error) {
 	return v, nil
 }
 
+// usable returns the error for a call on a broken connection: ErrClosed
+// after Interrupt, otherwise a *ConnError. A broken Conn is never read
+// again: a late reply to the call that broke it would pass for the answer
+// to the next one.
+func (c *Conn) usable(cmd []byte) error {
+	switch {
+	case c.interrupted.Load():
+		return ErrClosed
+	case c.broken.Load():
+		return &ConnError{Op: "write", Addr: c.addr, Cmd: commandName(cmd), Err: errors.New("dedicated connection is broken")}
+	}
+	return nil
+}
+
 // watch makes the connection's I/O stop when ctx ends, and returns the
-// function that stops watching.
+// function that stops watching. If ctx ended too late to stop the I/O but
+// its callback already started (and may yet set a past deadline), the
+// connection is marked broken so that it is not reused.
 func (c *Conn) watch(ctx context.Context) (stop func()) {
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = c.nc.SetDeadline(deadline)
 	}
 	unwatch := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
 	return func() {
-		unwatch()
+		if !unwatch() {
+			c.broken.Store(true) // the callback ran or is running
+			return
+		}
 		_ = c.nc.SetDeadline(time.Time{})
 	}
 }

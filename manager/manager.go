@@ -67,6 +67,12 @@ type Manager struct {
 	wbuf    []byte // guarded by writeMu
 
 	stats counters
+
+	// backoff is where the next reconnect's backoff starts (writer
+	// goroutine only); healthy records that the current session answered
+	// a request, which resets it.
+	backoff time.Duration
+	healthy atomic.Bool
 }
 
 // New dials cfg.Addr, runs the handshake and starts the manager's
@@ -127,6 +133,10 @@ func (m *Manager) Connected() bool {
 // dropped), ErrClosed after shutdown began, and a *ConnError if the
 // connection fails. Server error replies are returned as values.
 func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
+	if req.Replies != 1 {
+		req.Release()
+		return resp.Value{}, fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
+	}
 	v, _, err := m.do(ctx, req)
 	return v, err
 }
@@ -134,14 +144,19 @@ func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
 // DoMulti sends req.Replies commands back to back as one FIFO entry and
 // returns their replies in order. It takes ownership of req.
 func (m *Manager) DoMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
-	_, vs, err := m.do(ctx, req)
+	v, vs, err := m.do(ctx, req)
+	if err == nil && vs == nil {
+		vs = []resp.Value{v} // a pipeline of one is answered like a single command
+	}
 	return vs, err
 }
 
 func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, []resp.Value, error) {
-	if req.Replies < 1 {
+	if req.Replies < 1 || len(req.Cmd) == 0 {
+		// An empty command gets no reply from Redis: its FIFO entry would
+		// take the next command's reply and shift every reply after it.
 		req.Release()
-		return resp.Value{}, nil, fmt.Errorf("redmux: request expects %d replies", req.Replies)
+		return resp.Value{}, nil, fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies)
 	}
 	if err := m.enqueue(ctx, req); err != nil {
 		req.Release()
@@ -321,6 +336,7 @@ func exchange(s *session, cmds [][]byte) error {
 
 // start makes s the current session and starts its reader.
 func (m *Manager) start(s *session) {
+	m.healthy.Store(false)
 	m.current.Store(s)
 	go m.readLoop(s)
 }

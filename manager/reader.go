@@ -67,6 +67,7 @@ func (m *Manager) popFront(s *session) *Request {
 // answer completes req with its reply; the caller may have left, in which
 // case the reply is dropped and the request recycled (invariant 2).
 func (m *Manager) answer(req *Request, v resp.Value, vals []resp.Value) {
+	m.healthy.Store(true)
 	m.load.Add(-1)
 	m.stats.completed.Add(1)
 	req.complete(v, vals, nil)

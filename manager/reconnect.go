@@ -14,7 +14,7 @@ import (
 // returns nil when shutdown begins first.
 func (m *Manager) reconnect(cause error) *session {
 	m.current.Store(nil)
-	backoff := time.Duration(0)
+	backoff := m.backoff // 0 unless the session that died never answered anything
 	for {
 		last := cause
 		m.lastErr.Store(&last)
@@ -24,6 +24,10 @@ func (m *Manager) reconnect(cause error) *session {
 		s, err := connect(m.life, m.cfg)
 		if err == nil {
 			m.stats.reconnects.Add(1)
+			// A server that accepts and drops at once (maxclients, a
+			// proxy with no backend) must not get a reconnect storm: the
+			// backoff restarts only once a session has answered.
+			m.backoff = nextBackoff(backoff, m.cfg.BackoffMin, m.cfg.BackoffMax)
 			m.start(s)
 			if m.cfg.OnReconnect != nil {
 				m.cfg.OnReconnect()

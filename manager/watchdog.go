@@ -31,6 +31,7 @@ func (m *Manager) watch() {
 	tick := time.NewTicker(max(m.cfg.StallTimeout/4, time.Millisecond))
 	defer tick.Stop()
 	var lastCompleted uint64
+	var lastSession *session
 	var stuckSince time.Time
 	for {
 		select {
@@ -39,8 +40,10 @@ func (m *Manager) watch() {
 		case now := <-tick.C:
 			s := m.current.Load()
 			completed := m.stats.completed.Load()
-			if s == nil || s.unanswered.Load() == 0 || completed != lastCompleted {
-				lastCompleted, stuckSince = completed, time.Time{}
+			if s == nil || s != lastSession || s.unanswered.Load() == 0 || completed != lastCompleted {
+				// A new session starts its own clock: its requests have
+				// not waited for the old one's.
+				lastCompleted, lastSession, stuckSince = completed, s, time.Time{}
 				continue
 			}
 			if stuckSince.IsZero() {
@@ -61,7 +64,7 @@ func (m *Manager) probe(s *session) {
 	req := NewRequest()
 	req.Cmd = append(req.Cmd, pingCommand...)
 	_, err := m.Do(ctx, req)
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) && !s.killed() {
 		m.stats.stalls.Add(1)
 		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: ErrStalled})
 	}

@@ -30,6 +30,9 @@ func (m *Manager) run(s *session) {
 			m.failRemaining(ErrClosed)
 			return
 		}
+		if m.healthy.Load() {
+			m.backoff = 0
+		}
 		s = m.reconnect(s.cause)
 	}
 }

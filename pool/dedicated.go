@@ -56,12 +56,16 @@ func (l *Lease) Release(keep bool) {
 	c := l.res.Value()
 	l.d.mu.Lock()
 	delete(l.d.lent, c)
+	closed, last := l.d.closed, len(l.d.lent) == 0
 	l.d.mu.Unlock()
-	if keep && !c.Broken() {
+	if keep && !c.Broken() && !closed {
 		l.res.Release()
 		return
 	}
 	l.res.Destroy()
+	if closed && last {
+		l.d.pool.Close() // the pool's close was left to the last lease back
+	}
 }
 
 // acquire lends a connection, dialing one if none is idle, waiting no longer
@@ -85,13 +89,22 @@ func (d *dedicated) acquire(ctx context.Context) (*Lease, error) {
 }
 
 // close interrupts every lent connection, so that calls blocked on them
-// return, then closes the pool once they are all back.
+// return ErrClosed, and closes the idle ones. It never waits for a lease to
+// come back (a function holding one may be the very caller of Close): the
+// last lease returned closes the pool instead.
 func (d *dedicated) close() {
 	d.mu.Lock()
 	d.closed = true
 	for c := range d.lent {
 		c.Interrupt()
 	}
+	none := len(d.lent) == 0
 	d.mu.Unlock()
-	d.pool.Close()
+	if none {
+		d.pool.Close()
+		return
+	}
+	for _, res := range d.pool.AcquireAllIdle() {
+		res.Destroy()
+	}
 }

@@ -65,7 +65,13 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	if p.reconnectWait <= 0 {
 		p.reconnectWait = DefaultReconnectWait
 	}
-	cfg.Manager.OnReconnect = p.announceUp
+	userOnReconnect := cfg.Manager.OnReconnect
+	cfg.Manager.OnReconnect = func() {
+		p.announceUp()
+		if userOnReconnect != nil {
+			userOnReconnect()
+		}
+	}
 	managers := make([]*manager.Manager, cfg.Managers)
 	errs := make([]error, cfg.Managers)
 	var wg sync.WaitGroup
@@ -220,7 +226,7 @@ func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
 			deadline := time.Now().Add(p.shutdownTimeout)
-			p.dedicated.close()
+			p.dedicated.close() // does not wait for leases
 			for _, m := range p.managers {
 				m.Shutdown(deadline)
 			}

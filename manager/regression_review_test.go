@@ -1,0 +1,98 @@
+package manager
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redmux/redmux/resp"
+)
+
+// TestRegressionEmptyRequestShiftsReplies: an empty request (no bytes) got a
+// FIFO entry but no reply, so it took the next command's reply. It is now
+// refused before it is queued.
+func TestRegressionEmptyRequestShiftsReplies(t *testing.T) {
+	fs := newFakeServer(t, echo)
+	m := newManager(t, fs, Config{})
+	ctx := testContext(t)
+	if _, err := m.Do(ctx, NewRequest()); err == nil {
+		t.Fatal("an empty request was accepted")
+	}
+	wantString(t, await(t, goDo(ctx, m, "ECHO", "mine")), "mine")
+}
+
+// TestRegressionDoMultiOfOneReturnsNothing: a pipeline of one command was
+// answered into the single-reply slot and DoMulti returned no values.
+func TestRegressionDoMultiOfOneReturnsNothing(t *testing.T) {
+	fs := newFakeServer(t, echo)
+	m := newManager(t, fs, Config{})
+	r := await(t, goDoMulti(testContext(t), m, []string{"ECHO", "only"}))
+	if r.err != nil || len(r.vs) != 1 || str(r.vs[0]) != "only" {
+		t.Fatalf("DoMulti of one: %d values, %v; want [only]", len(r.vs), r.err)
+	}
+	req := newPipeline([]string{"ECHO", "a"}, []string{"ECHO", "b"})
+	if _, err := m.Do(testContext(t), req); err == nil {
+		t.Fatal("Do accepted a request expecting 2 replies")
+	}
+}
+
+// TestRegressionReconnectStormOnAcceptAndDrop: a server that accepts and
+// at once sends an error and closes (Redis at maxclients) was redialed
+// without any backoff, thousands of times a second.
+func TestRegressionReconnectStormOnAcceptAndDrop(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			_, _ = c.Write([]byte("-ERR max number of clients reached\r\n"))
+			_ = c.Close()
+		}
+	}()
+	m, err := New(testContext(t), Config{Addr: l.Addr().String(), BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { m.Shutdown(time.Now()); waitFor(t, m.Done(), "shutdown") }()
+	const window = 500 * time.Millisecond
+	time.Sleep(window) // not synchronization: the window in which reconnects are counted
+	// With backoff doubling from 10ms to 50ms, half a second allows about
+	// a dozen attempts; without it there were thousands.
+	if n := accepted.Load(); n > 40 {
+		t.Fatalf("%d connections in %v: reconnects are not backed off", n, window)
+	}
+}
+
+// TestRegressionLateDeadlineLeftOnPooledConn: when a dedicated call's
+// context ended just as its I/O finished, the context's callback could set
+// a past deadline after the call had cleared it, and the Conn went back to
+// the pool looking healthy. Now such a Conn is marked broken.
+func TestRegressionLateDeadlineLeftOnPooledConn(t *testing.T) {
+	for range 200 {
+		client, server := net.Pipe()
+		c := &Conn{addr: "pipe", nc: client, rd: resp.NewReader(client)}
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := c.watch(ctx)
+		cancel() // the callback may run before, during or after stop
+		stop()
+		if !c.Broken() {
+			// Not broken: the connection must be usable, no deadline left.
+			go func() { _, _ = server.Write([]byte("+OK\r\n")) }()
+			if _, err := c.Receive(context.Background()); err != nil {
+				t.Fatalf("a Conn not marked broken failed its next read: %v", err)
+			}
+		}
+		_ = client.Close()
+		_ = server.Close()
+	}
+}
