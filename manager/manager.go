@@ -14,6 +14,10 @@
 // flushes, waits for replies up to a deadline and then fails the rest with
 // ErrClosed (13).
 //
+// A request normally reaches the wire through the writer goroutine; when
+// the manager is nearly idle its caller writes it directly, under the same
+// write lock, so the FIFO order stays the wire order (see writeDirect).
+//
 // It imports only the standard library and resp.
 package manager
 
