@@ -1,4 +1,6 @@
-package main
+// Package latency is a small log-linear latency histogram (in the manner of
+// HdrHistogram) shared by the demo and the side-by-side benchmark.
+package latency
 
 import (
 	"math"
@@ -6,7 +8,7 @@ import (
 	"time"
 )
 
-// The histogram is log-linear, like a small HdrHistogram: values below
+// The Histogram is log-linear, like a small HdrHistogram: values below
 // 2*subBuckets nanoseconds get a bucket each; above that, every power of two
 // [2^k, 2^(k+1)) is split into subBuckets equal buckets. A bucket's width is
 // therefore at most 1/subBuckets (0.78%) of the values in it, which bounds
@@ -23,10 +25,10 @@ const (
 	numBuckets = (trackableBits - subBucketBits + 1) * subBuckets
 )
 
-// histogram records durations with about 1% precision in fixed memory
+// Histogram records durations with about 1% precision in fixed memory
 // (30 KiB). It is not safe for concurrent use: each worker keeps its own
 // and they are merged when the run ends.
-type histogram struct {
+type Histogram struct {
 	counts   [numBuckets]uint64
 	n        uint64
 	sum      uint64 // nanoseconds
@@ -53,7 +55,7 @@ func bucketBounds(i int) (lo, hi uint64) {
 }
 
 // Record adds one duration; negative durations count as zero.
-func (h *histogram) Record(d time.Duration) {
+func (h *Histogram) Record(d time.Duration) {
 	v := uint64(max(d, 0))
 	if h.n == 0 || v < h.min {
 		h.min = v
@@ -65,7 +67,7 @@ func (h *histogram) Record(d time.Duration) {
 }
 
 // Merge adds every value recorded in o to h.
-func (h *histogram) Merge(o *histogram) {
+func (h *Histogram) Merge(o *Histogram) {
 	if o.n == 0 {
 		return
 	}
@@ -81,13 +83,13 @@ func (h *histogram) Merge(o *histogram) {
 }
 
 // Count returns the number of recorded values.
-func (h *histogram) Count() uint64 { return h.n }
+func (h *Histogram) Count() uint64 { return h.n }
 
 // Max returns the largest recorded value, exactly.
-func (h *histogram) Max() time.Duration { return time.Duration(h.max) }
+func (h *Histogram) Max() time.Duration { return time.Duration(h.max) }
 
 // Mean returns the average of the recorded values.
-func (h *histogram) Mean() time.Duration {
+func (h *Histogram) Mean() time.Duration {
 	if h.n == 0 {
 		return 0
 	}
@@ -98,7 +100,7 @@ func (h *histogram) Mean() time.Duration {
 // values do not exceed: the upper bound of the bucket where that rank
 // falls, kept within the exact minimum and maximum. It returns 0 when
 // nothing was recorded.
-func (h *histogram) Quantile(q float64) time.Duration {
+func (h *Histogram) Quantile(q float64) time.Duration {
 	if h.n == 0 {
 		return 0
 	}

@@ -1,4 +1,4 @@
-package main
+package latency
 
 import (
 	"math/rand/v2"
@@ -37,7 +37,7 @@ func TestBucketsTileTheRange(t *testing.T) {
 // a log-normal-ish sample.
 func TestQuantilesWithinOnePercent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	var h histogram
+	var h Histogram
 	values := make([]time.Duration, 200_000)
 	for i := range values {
 		values[i] = time.Duration(20_000 * (1 + rng.ExpFloat64()*rng.ExpFloat64()))
@@ -58,7 +58,7 @@ func TestQuantilesWithinOnePercent(t *testing.T) {
 
 // TestSmallValuesExact checks that values below 2*subBuckets are exact.
 func TestSmallValuesExact(t *testing.T) {
-	var h histogram
+	var h Histogram
 	for v := range 100 {
 		h.Record(time.Duration(v + 1))
 	}
@@ -71,9 +71,9 @@ func TestSmallValuesExact(t *testing.T) {
 }
 
 // TestMergeEqualsOneHistogram checks that merging per-worker histograms
-// gives what one histogram of every value would.
+// gives what one Histogram of every value would.
 func TestMergeEqualsOneHistogram(t *testing.T) {
-	var a, b, all histogram
+	var a, b, all Histogram
 	for i := range 10_000 {
 		d := time.Duration(i*i + 7)
 		all.Record(d)
@@ -83,23 +83,23 @@ func TestMergeEqualsOneHistogram(t *testing.T) {
 			b.Record(d)
 		}
 	}
-	var merged histogram
+	var merged Histogram
 	merged.Merge(&a)
 	merged.Merge(&b)
-	merged.Merge(&histogram{})
+	merged.Merge(&Histogram{})
 	if merged != all {
-		t.Fatalf("merged histogram differs: n=%d min=%d max=%d, want n=%d min=%d max=%d",
+		t.Fatalf("merged Histogram differs: n=%d min=%d max=%d, want n=%d min=%d max=%d",
 			merged.n, merged.min, merged.max, all.n, all.min, all.max)
 	}
 }
 
-// TestEmptyAndHugeValues checks the edges: an empty histogram reports
+// TestEmptyAndHugeValues checks the edges: an empty Histogram reports
 // zeros, a value beyond maxTrackable is clamped into the top bucket while
 // Max stays exact, and a negative duration counts as zero.
 func TestEmptyAndHugeValues(t *testing.T) {
-	var h histogram
+	var h Histogram
 	if h.Quantile(0.99) != 0 || h.Mean() != 0 || h.Max() != 0 {
-		t.Fatal("empty histogram should report zeros")
+		t.Fatal("empty Histogram should report zeros")
 	}
 	huge := 10 * time.Minute
 	h.Record(huge)
