@@ -127,3 +127,29 @@ func ExampleConnect_error() {
 	// Output:
 	// dial 127.0.0.1:1
 }
+
+// Pipeline sends commands back to back as one unit; replies come back in
+// order, and a server error fails only its own command.
+func ExampleClient_Pipeline() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	vals, err := c.Pipeline(ctx,
+		[]any{"SET", "visits", 41},
+		[]any{"INCR", "visits"},
+		[]any{"INCR", "no-such-command-here", "extra"},
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, _ := vals[1].Int64()
+	fmt.Println(n, vals[2].Err() != nil)
+	// Output:
+	// 42 true
+}

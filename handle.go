@@ -115,13 +115,8 @@ func (c *Client) do(ctx context.Context, req *manager.Request) (Value, error) {
 		req.Release()
 		return Value{}, ErrClosed
 	}
-	if c.commandTimeout > 0 {
-		if _, has := ctx.Deadline(); !has {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, c.commandTimeout)
-			defer cancel()
-		}
-	}
+	ctx, cancel := c.withCommandTimeout(ctx)
+	defer cancel()
 	v, err := c.pool.Do(ctx, req)
 	if err != nil {
 		return v, err
@@ -130,6 +125,17 @@ func (c *Client) do(ctx context.Context, req *manager.Request) (Value, error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// withCommandTimeout applies Config.CommandTimeout to a context that has
+// no deadline of its own.
+func (c *Client) withCommandTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.commandTimeout > 0 {
+		if _, has := ctx.Deadline(); !has {
+			return context.WithTimeout(ctx, c.commandTimeout)
+		}
+	}
+	return ctx, func() {}
 }
 
 // command starts a request for a command with a fixed number of
