@@ -3,6 +3,7 @@ package redmux_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -26,7 +27,10 @@ func benchClient(b *testing.B, value []byte) *redmux.Client {
 	return c
 }
 
-func benchmarkGet(b *testing.B, size, parallelism int) {
+// runClientBenchmark runs op from parallelism goroutines per P against a
+// fake server whose GET replies carry a value of size bytes. op reports a
+// failed or wrong reply as an error.
+func runClientBenchmark(b *testing.B, size, parallelism int, op func(ctx context.Context, c *redmux.Client, value []byte) error) {
 	value := bytes.Repeat([]byte("v"), size)
 	c := benchClient(b, value)
 	ctx := context.Background()
@@ -36,30 +40,27 @@ func benchmarkGet(b *testing.B, size, parallelism int) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			v, ok, err := c.Get(ctx, "key:1234")
-			if err != nil || !ok || len(v) != size {
-				b.Errorf("GET: %d bytes, %v, %v", len(v), ok, err)
+			if err := op(ctx, c, value); err != nil {
+				b.Error(err)
 				return
 			}
 		}
 	})
 }
 
-func benchmarkSet(b *testing.B, size, parallelism int) {
-	value := bytes.Repeat([]byte("v"), size)
-	c := benchClient(b, value)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	b.SetParallelism(parallelism)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := c.Set(ctx, "key:1234", value); err != nil {
-				b.Error(err)
-				return
-			}
+func benchmarkGet(b *testing.B, size, parallelism int) {
+	runClientBenchmark(b, size, parallelism, func(ctx context.Context, c *redmux.Client, _ []byte) error {
+		v, ok, err := c.Get(ctx, "key:1234")
+		if err != nil || !ok || len(v) != size {
+			return fmt.Errorf("GET: %d bytes, %v, %v", len(v), ok, err)
 		}
+		return nil
+	})
+}
+
+func benchmarkSet(b *testing.B, size, parallelism int) {
+	runClientBenchmark(b, size, parallelism, func(ctx context.Context, c *redmux.Client, value []byte) error {
+		return c.Set(ctx, "key:1234", value)
 	})
 }
 
