@@ -94,6 +94,14 @@ func (r *Reader) Offset() int64 { return r.offset }
 // Buffered returns how many received bytes wait in the read buffer.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// Await blocks until at least one byte of the next value has arrived, and
+// consumes nothing. An error from the underlying reader (a deadline, say)
+// leaves the stream intact: a later ReadValue starts at the same place.
+func (r *Reader) Await() error {
+	_, err := r.br.Peek(1)
+	return err
+}
+
 // ReadValue reads one complete value. Attributes are attached to the value
 // that follows them and never returned on their own.
 func (r *Reader) ReadValue() (Value, error) {
@@ -390,8 +398,9 @@ func (r *Reader) errAt(offset int64, typ Type, reason string) *ProtocolError {
 	return &ProtocolError{Type: byte(typ), Offset: offset, Reason: reason}
 }
 
-// Common simple strings share one read-only backing array instead of being
-// allocated per reply.
+// Common simple strings share one backing array instead of being allocated
+// per reply. Value.Bytes hands out copies of them (isInterned), so the
+// shared arrays are never reachable as mutable memory.
 var (
 	simpleOK     = []byte("OK")
 	simplePONG   = []byte("PONG")
@@ -408,6 +417,18 @@ func internSimple(b []byte) []byte {
 		return simpleQUEUED[:6:6]
 	}
 	return clone(b)
+}
+
+// isInterned reports whether b is one of the shared simple strings.
+func isInterned(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	switch &b[0] {
+	case &simpleOK[0], &simplePONG[0], &simpleQUEUED[0]:
+		return true
+	}
+	return false
 }
 
 func clone(b []byte) []byte {

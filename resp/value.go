@@ -125,13 +125,19 @@ func (v Value) Err() error {
 // Bytes returns the payload of a string-like value: simple, bulk and
 // verbatim strings (without the format prefix), big numbers (their digits),
 // and integers and doubles in their decimal text. An error reply returns its
-// *Error, a null returns ErrNull. The slice aliases the value's storage.
+// *Error, a null returns ErrNull. The slice aliases the value's storage,
+// except for the common replies the Reader shares between values (OK, PONG,
+// QUEUED), which are returned as fresh copies: no caller can change what
+// another one reads.
 func (v Value) Bytes() ([]byte, error) {
 	if v.IsNull() {
 		return nil, ErrNull
 	}
 	switch v.typ {
 	case TypeSimpleString, TypeBulkString, TypeVerbatim, TypeBigNumber:
+		if isInterned(v.str) {
+			return clone(v.str), nil
+		}
 		return v.str, nil
 	case TypeInteger:
 		return strconv.AppendInt(nil, v.num, 10), nil
