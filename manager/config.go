@@ -24,21 +24,25 @@ const (
 	DefaultHandshakeTimeout = 5 * time.Second
 )
 
-// Dialer opens a connection to addr. It must honour ctx.
-type Dialer func(ctx context.Context, addr string) (net.Conn, error)
+// Dialer opens a connection to addr on network ("tcp" or "unix"). It must
+// honour ctx. (*net.Dialer).DialContext and (*tls.Dialer).DialContext fit.
+type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Config configures one manager. Zero values mean the defaults above.
 type Config struct {
 	// Addr is the server's address, used for dialing and in errors.
 	Addr string
+	// Network is "tcp" (the default) or "unix".
+	Network string
 	// Dial opens the connection; nil means a TCP dial with keep-alive.
 	Dial Dialer
 	// DialTimeout bounds the dial.
 	DialTimeout time.Duration
-	// Handshake holds encoded commands (AUTH, SELECT, CLIENT SETNAME, ...)
-	// sent and answered before the connection serves requests. An error
-	// reply to any of them fails the connect.
-	Handshake [][]byte
+	// Handshake runs on every new connection before it serves requests
+	// (AUTH, SELECT, CLIENT SETNAME, PING, ...); an error fails the
+	// connect. Bytes received beyond its replies fail it too. nil means
+	// no handshake.
+	Handshake Handshake
 	// QueueLen bounds requests waiting to be written (invariant 10).
 	QueueLen int
 	// MaxInFlight bounds requests written but not yet answered.
@@ -71,7 +75,10 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.Dial == nil {
-		c.Dial = dialTCP
+		c.Dial = dialKeepAlive
+	}
+	if c.Network == "" {
+		c.Network = "tcp"
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = DefaultDialTimeout
@@ -103,7 +110,7 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+func dialKeepAlive(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := net.Dialer{KeepAlive: 15 * time.Second}
-	return d.DialContext(ctx, "tcp", addr)
+	return d.DialContext(ctx, network, addr)
 }

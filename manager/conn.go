@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,9 +18,10 @@ import (
 // reads on the caller's goroutine.
 //
 // A Conn is used by one goroutine at a time; only Interrupt may be called
-// concurrently. Any error, including the end of the caller's context, breaks
-// it: the reply stream can no longer be trusted, so a broken Conn must be
-// closed, never reused.
+// concurrently. An error in the middle of an exchange, including the end of
+// the caller's context, breaks it: the reply stream can no longer be
+// trusted, so a broken Conn must be closed, never reused. A Receive whose
+// context ends before any byte of a value arrived leaves it intact.
 type Conn struct {
 	addr        string
 	nc          net.Conn
@@ -32,7 +34,7 @@ type Conn struct {
 // and reader limits.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	cfg = cfg.withDefaults()
-	s, err := connect(ctx, cfg)
+	s, err := connect(ctx, cfg, new(atomic.Uint64))
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, e
 	if err := c.usable(cmd); err != nil {
 		return nil, err
 	}
-	defer c.watch(ctx)()
+	defer c.watch(ctx).stop()
 	if _, err := c.nc.Write(cmd); err != nil {
 		return nil, c.fail(ctx, "write", cmd, err)
 	}
@@ -62,12 +64,21 @@ func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, e
 }
 
 // Receive reads one more value, such as a pub/sub message, waiting no longer
-// than ctx.
+// than ctx. If ctx ends before any byte of the value arrived, Receive
+// returns ctx's error and the Conn stays usable; if it ends in the middle
+// of a value, the Conn is broken.
 func (c *Conn) Receive(ctx context.Context) (resp.Value, error) {
 	if err := c.usable(nil); err != nil {
 		return resp.Value{}, err
 	}
-	defer c.watch(ctx)()
+	w := c.watch(ctx)
+	defer w.stop()
+	if err := c.rd.Await(); err != nil {
+		if ctxErr := contextEnded(ctx); ctxErr != nil && !c.interrupted.Load() {
+			return resp.Value{}, ctxErr // nothing consumed: the stream is intact
+		}
+		return resp.Value{}, c.fail(ctx, "read", nil, err)
+	}
 	v, err := c.rd.ReadValue()
 	if err != nil {
 		return resp.Value{}, c.fail(ctx, "read", nil, err)
@@ -84,42 +95,68 @@ func (c *Conn) usable(cmd []byte) error {
 	case c.interrupted.Load():
 		return ErrClosed
 	case c.broken.Load():
-		return &ConnError{Op: "write", Addr: c.addr, Cmd: commandName(cmd), Err: errors.New("dedicated connection is broken")}
+		return &ConnError{Op: "use", Addr: c.addr, Cmd: commandName(cmd), Err: errors.New("dedicated connection is broken by an earlier failure")}
 	}
 	return nil
 }
 
-// watch makes the connection's I/O stop when ctx ends, and returns the
-// function that stops watching. If ctx ended too late to stop the I/O but
-// its callback already started (and may yet set a past deadline), the
-// connection is marked broken so that it is not reused.
-func (c *Conn) watch(ctx context.Context) (stop func()) {
+// deadlineWatch makes the connection's I/O stop when a context ends: it
+// sets a past deadline from the context's callback, and stop takes it back.
+// The two are serialized, so after stop the connection has no deadline and
+// no late callback can set one.
+type deadlineWatch struct {
+	nc      net.Conn
+	unwatch func() bool
+	mu      sync.Mutex
+	stopped bool
+}
+
+func (c *Conn) watch(ctx context.Context) *deadlineWatch {
+	w := &deadlineWatch{nc: c.nc}
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = c.nc.SetDeadline(deadline)
 	}
-	unwatch := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
-	return func() {
-		if !unwatch() {
-			c.broken.Store(true) // the callback ran or is running
-			return
+	w.unwatch = context.AfterFunc(ctx, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.stopped {
+			_ = w.nc.SetDeadline(time.Unix(1, 0))
 		}
-		_ = c.nc.SetDeadline(time.Time{})
-	}
+	})
+	return w
 }
 
-// fail breaks the connection and returns the error the caller sees: the
-// context's error if it ended, ErrClosed if shutdown interrupted the call,
-// otherwise a *ConnError.
-func (c *Conn) fail(ctx context.Context, op string, cmd []byte, err error) error {
-	c.broken.Store(true)
-	if ctx.Err() != nil {
-		return ctx.Err()
+func (w *deadlineWatch) stop() {
+	w.unwatch()
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
+	_ = w.nc.SetDeadline(time.Time{})
+}
+
+// contextEnded returns ctx's error, or DeadlineExceeded when its deadline
+// has passed but its timer has not fired yet (the socket's deadline, set to
+// the same instant, can fire first).
+func contextEnded(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
-		return context.DeadlineExceeded // the socket's deadline fired just before ctx's timer
+		return context.DeadlineExceeded
 	}
+	return nil
+}
+
+// fail breaks the connection and returns the error the caller sees:
+// ErrClosed if shutdown interrupted the call, the context's error if it
+// ended, otherwise a *ConnError.
+func (c *Conn) fail(ctx context.Context, op string, cmd []byte, err error) error {
+	c.broken.Store(true)
 	if c.interrupted.Load() {
 		return ErrClosed
+	}
+	if ctxErr := contextEnded(ctx); ctxErr != nil {
+		return ctxErr
 	}
 	return &ConnError{Op: op, Addr: c.addr, Cmd: commandName(cmd), Err: err}
 }

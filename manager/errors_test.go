@@ -200,7 +200,7 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 				Addr:        testAddr,
 				Dial:        fs.dial,
 				DialTimeout: 100 * time.Millisecond,
-				Handshake:   [][]byte{resp.AppendCommandStrings(nil, "HELLO", "3")},
+				Handshake:   HandshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
 			})
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
@@ -244,7 +244,7 @@ func TestHandshakeErrorReply(t *testing.T) {
 				}
 				_ = sc.send(answer(cmd))
 			})
-			m, err := New(testContext(t), Config{Addr: testAddr, Dial: fs.dial, Handshake: handshake})
+			m, err := New(testContext(t), Config{Addr: testAddr, Dial: fs.dial, Handshake: HandshakeCommands(handshake...)})
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
 			}
@@ -271,10 +271,10 @@ func TestHandshakeErrorReply(t *testing.T) {
 
 func TestHandshakeRunsBeforeRequests(t *testing.T) {
 	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{Handshake: [][]byte{
+	m := newManager(t, fs, Config{Handshake: HandshakeCommands(
 		resp.AppendCommandStrings(nil, "HELLO", "3"),
 		resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", "redmux"),
-	}})
+	)})
 	if v, err := m.Do(testContext(t), newCmd("PING")); err != nil || str(v) != "PONG" {
 		t.Fatalf("PING: %q, %v", str(v), err)
 	}

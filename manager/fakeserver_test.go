@@ -70,7 +70,7 @@ func newFakeServer(t *testing.T, handler func(*serverConn, []string)) *fakeServe
 }
 
 // dial is the Config.Dial of managers served by fs.
-func (fs *fakeServer) dial(ctx context.Context, addr string) (net.Conn, error) {
+func (fs *fakeServer) dial(ctx context.Context, _, addr string) (net.Conn, error) {
 	fs.mu.Lock()
 	fs.dials++
 	n, hook := fs.dials, fs.dialHook

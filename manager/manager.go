@@ -83,16 +83,16 @@ type Manager struct {
 // goroutines. On failure it returns a *ConnError and leaves nothing running.
 func New(ctx context.Context, cfg Config) (*Manager, error) {
 	cfg = cfg.withDefaults()
-	s, err := connect(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
 	m := &Manager{
 		cfg:       cfg,
 		queue:     make(chan *Request, cfg.QueueLen),
 		shutdown:  make(chan struct{}),
 		done:      make(chan struct{}),
 		watchDone: make(chan struct{}),
+	}
+	s, err := connect(ctx, cfg, &m.stats.bytesIn)
+	if err != nil {
+		return nil, err
 	}
 	m.life, m.endLife = context.WithCancel(context.Background())
 	m.start(s)
@@ -222,7 +222,7 @@ func (m *Manager) writeDirect(req *Request) bool {
 	}
 	defer m.writeMu.Unlock()
 	s := m.current.Load()
-	if s == nil || s.killed() || len(m.queue) > 0 || len(s.inflight) == cap(s.inflight) ||
+	if s == nil || s.killed() || len(m.queue) > 0 || !s.hasRoom() ||
 		s.pendingBytes.Load()+int64(len(req.Cmd)) > maxDirectBytes {
 		return false // under writeMu only we push, so the FIFO's room stays
 	}
@@ -279,64 +279,6 @@ func (m *Manager) Wait() { <-m.done }
 
 // Done returns a channel closed once every goroutine has exited.
 func (m *Manager) Done() <-chan struct{} { return m.done }
-
-// connect dials, bounded by DialTimeout, and runs the handshake, bounded by
-// HandshakeTimeout. Both also end with ctx.
-func connect(ctx context.Context, cfg Config) (*session, error) {
-	dialCtx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
-	nc, err := cfg.Dial(dialCtx, cfg.Addr)
-	cancel()
-	if err != nil {
-		return nil, &ConnError{Op: "dial", Addr: cfg.Addr, Err: err}
-	}
-	s := newSession(cfg.Addr, nc, cfg)
-	hsCtx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
-	defer cancel()
-	if err := handshake(hsCtx, s, cfg.Handshake); err != nil {
-		_ = nc.Close()
-		return nil, &ConnError{Op: "handshake", Addr: cfg.Addr, Err: err}
-	}
-	return s, nil
-}
-
-// handshake writes the handshake commands and checks their replies before
-// any request is served.
-func handshake(ctx context.Context, s *session, cmds [][]byte) error {
-	if len(cmds) == 0 {
-		return nil
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		_ = s.nc.SetDeadline(deadline)
-		defer func() { _ = s.nc.SetDeadline(time.Time{}) }()
-	}
-	stop := context.AfterFunc(ctx, func() { _ = s.nc.SetDeadline(time.Unix(1, 0)) })
-	err := exchange(s, cmds)
-	if !stop() {
-		return ctx.Err() // the connection is closed by connect
-	}
-	return err
-}
-
-// exchange writes the handshake commands and reads their replies.
-func exchange(s *session, cmds [][]byte) error {
-	var buf []byte
-	for _, c := range cmds {
-		buf = append(buf, c...)
-	}
-	if _, err := s.nc.Write(buf); err != nil {
-		return err
-	}
-	for _, c := range cmds {
-		v, err := s.rd.ReadValue()
-		if err != nil {
-			return err
-		}
-		if err := v.Err(); err != nil {
-			return fmt.Errorf("%s: %w", commandName(c), err)
-		}
-	}
-	return nil
-}
 
 // start makes s the current session and starts its reader.
 func (m *Manager) start(s *session) {

@@ -13,15 +13,12 @@ func (m *Manager) readLoop(s *session) {
 	defer close(s.readerDone)
 	var cur *Request // a pipeline entry still collecting replies
 	var curVals []resp.Value
-	var consumed int64
 	for {
 		v, err := s.rd.ReadValue()
 		if err != nil {
 			s.kill(&ConnError{Op: "read", Addr: s.addr, Err: err})
 			break
 		}
-		m.stats.bytesIn.Add(uint64(s.rd.Offset() - consumed))
-		consumed = s.rd.Offset()
 		if v.Type() == resp.TypePush {
 			m.deliverPush(v)
 			continue
@@ -45,6 +42,7 @@ func (m *Manager) readLoop(s *session) {
 		}
 		if cur == nil {
 			s.unanswered.Add(-1)
+			s.freedSlot()
 			s.checkDrained()
 		}
 	}

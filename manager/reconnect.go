@@ -21,7 +21,7 @@ func (m *Manager) reconnect(cause error) *session {
 		if !m.waitDown(cause, backoff) {
 			return nil
 		}
-		s, err := connect(m.life, m.cfg)
+		s, err := connect(m.life, m.cfg, &m.stats.bytesIn)
 		if err == nil {
 			m.stats.reconnects.Add(1)
 			// A server that accepts and drops at once (maxclients, a

@@ -76,15 +76,16 @@ func TestRegressionReconnectStormOnAcceptAndDrop(t *testing.T) {
 // TestRegressionLateDeadlineLeftOnPooledConn: when a dedicated call's
 // context ended just as its I/O finished, the context's callback could set
 // a past deadline after the call had cleared it, and the Conn went back to
-// the pool looking healthy. Now such a Conn is marked broken.
+// the pool looking healthy. Now the callback and the clearing are
+// serialized: after stop, no deadline is left and the Conn reads fine.
 func TestRegressionLateDeadlineLeftOnPooledConn(t *testing.T) {
 	for range 200 {
 		client, server := net.Pipe()
 		c := &Conn{addr: "pipe", nc: client, rd: resp.NewReader(client)}
 		ctx, cancel := context.WithCancel(context.Background())
-		stop := c.watch(ctx)
+		w := c.watch(ctx)
 		cancel() // the callback may run before, during or after stop
-		stop()
+		w.stop()
 		if !c.Broken() {
 			// Not broken: the connection must be usable, no deadline left.
 			go func() { _, _ = server.Write([]byte("+OK\r\n")) }()

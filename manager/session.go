@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -34,17 +35,45 @@ type session struct {
 	pendingBytes atomic.Int64
 	drained      chan struct{}
 	drainOnce    sync.Once
+
+	// batched counts the requests appended to the batch being built and
+	// not yet flushed; guarded by the manager's writeMu.
+	batched int
+	// slotWanted is set while the writer waits for FIFO room; the reader
+	// then signals slotFreed (buffered for one) after each completion.
+	slotWanted atomic.Bool
+	slotFreed  chan struct{}
 }
 
-func newSession(addr string, nc net.Conn, cfg Config) *session {
+func newSession(addr string, nc net.Conn, cfg Config, bytesIn *atomic.Uint64) *session {
 	return &session{
 		addr:       addr,
 		nc:         nc,
-		rd:         resp.NewReaderLimits(nc, cfg.Limits),
+		rd:         resp.NewReaderLimits(countingReader{nc, bytesIn}, cfg.Limits),
 		inflight:   make(chan *Request, cfg.MaxInFlight),
 		dead:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		drained:    make(chan struct{}),
+		slotFreed:  make(chan struct{}, 1),
+	}
+}
+
+// hasRoom reports whether the FIFO can take one more entry without
+// blocking. It counts unanswered entries, which are never fewer than the
+// entries in the FIFO (a pipeline being answered has left the FIFO but is
+// still unanswered), so it errs on the side of waiting.
+func (s *session) hasRoom() bool {
+	return s.unanswered.Load() < int64(cap(s.inflight))
+}
+
+// freedSlot wakes a writer waiting for FIFO room; called by the reader
+// after each completion.
+func (s *session) freedSlot() {
+	if s.slotWanted.Load() {
+		select {
+		case s.slotFreed <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -83,4 +112,18 @@ func (s *session) checkDrained() {
 	if s.lastPushed.Load() && s.unanswered.Load() == 0 {
 		s.drainOnce.Do(func() { close(s.drained) })
 	}
+}
+
+// countingReader adds every byte read from the connection to a counter as
+// it arrives, not when a reply is complete: the stall detector counts a
+// long reply still arriving as progress.
+type countingReader struct {
+	r     io.Reader
+	count *atomic.Uint64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.count.Add(uint64(n))
+	return n, err
 }

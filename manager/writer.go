@@ -83,12 +83,19 @@ func (m *Manager) writeBatch(s *session, first *Request) {
 }
 
 // appendRequest appends req's bytes and pushes it onto the FIFO, so the
-// FIFO order is the wire order (invariant 1). The bytes are copied before
-// the push: once pushed, a request may be completed (even by a reply a
-// misbehaving server sent early) and recycled, so the writer must not read
-// it again. A request whose caller already gave up is dropped unwritten
-// (invariant 3).
+// FIFO order is the wire order (invariant 1). When the FIFO is full it
+// first writes what is batched, so that the replies that free slots can
+// come back, and waits for a slot, for the caller to give up or for the
+// session to die (invariant 10). Only then is the request checked, right
+// before its bytes join the batch: a request whose caller gave up is
+// dropped unwritten (invariant 3). The bytes are copied before the push:
+// once pushed, a request may be completed (even by a reply a misbehaving
+// server sent early) and recycled, so the writer must not read it again.
 func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
+	if !s.hasRoom() {
+		buf = m.flush(s, buf)
+		m.awaitRoom(s, req)
+	}
 	if req.gaveUp() {
 		m.stats.dropped.Add(1)
 		m.settle(req, errNotSent)
@@ -98,35 +105,41 @@ func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 		m.settle(req, s.failure(req))
 		return buf
 	}
-	start := len(buf)
 	buf = append(buf, req.Cmd...)
 	s.unanswered.Add(1)
 	s.pendingBytes.Add(int64(len(req.Cmd)))
-	select {
-	case s.inflight <- req:
-		m.stats.written.Add(1)
-		return buf
-	default:
-	}
-	// The FIFO is full (invariant 10). Write the bytes before this
-	// request's, so the replies that free its slots can come back, then
-	// wait for a slot.
-	m.flush(s, buf[:start])
-	buf = buf[:copy(buf, buf[start:])]
-	select {
-	case s.inflight <- req:
-		m.stats.written.Add(1)
-		return buf
-	case <-s.dead:
-		s.unanswered.Add(-1)
-		s.pendingBytes.Add(-int64(len(req.Cmd)))
-		m.settle(req, s.failure(req))
-		return buf[:0]
+	s.batched++
+	s.inflight <- req // never blocks: hasRoom held, and only the writeMu holder pushes
+	return buf
+}
+
+// awaitRoom waits until the FIFO has room, req's caller gives up or s dies.
+// The reader signals slotFreed after each completion while slotWanted is
+// set; setting the flag before looking again closes the window in which a
+// signal could be missed.
+func (m *Manager) awaitRoom(s *session, req *Request) {
+	defer s.slotWanted.Store(false)
+	for {
+		s.slotWanted.Store(true)
+		if s.hasRoom() {
+			return
+		}
+		select {
+		case <-s.slotFreed:
+		case <-req.ctxDone:
+			return
+		case <-s.dead:
+			return
+		}
 	}
 }
 
-// flush writes buf in one call and returns it emptied.
+// flush writes buf in one call and returns it emptied. The requests in it
+// count as written only if the write succeeded; a batch not written
+// because the session had just died does not count.
 func (m *Manager) flush(s *session, buf []byte) []byte {
+	batched := s.batched
+	s.batched = 0
 	if len(buf) == 0 || s.killed() {
 		return buf[:0]
 	}
@@ -135,7 +148,9 @@ func (m *Manager) flush(s *session, buf []byte) []byte {
 	m.stats.batches.Add(1)
 	if err != nil {
 		s.kill(&ConnError{Op: "write", Addr: s.addr, Err: err})
+		return buf[:0]
 	}
+	m.stats.written.Add(uint64(batched))
 	return buf[:0]
 }
 
