@@ -19,6 +19,10 @@ const DefaultMaxDedicated = 16
 // that broke or was left with state on it is destroyed instead.
 type dedicated struct {
 	pool *puddle.Pool[*manager.Conn]
+	// life ends when close begins: it releases callers waiting for a
+	// connection, and cancels dials in progress.
+	life    context.Context
+	endLife context.CancelFunc
 
 	mu     sync.Mutex
 	lent   map[*manager.Conn]struct{} // interrupted at shutdown
@@ -37,7 +41,9 @@ func newDedicated(cfg manager.Config, maxSize int) (*dedicated, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dedicated{pool: p, lent: make(map[*manager.Conn]struct{})}, nil
+	d := &dedicated{pool: p, lent: make(map[*manager.Conn]struct{})}
+	d.life, d.endLife = context.WithCancel(context.Background())
+	return d, nil
 }
 
 // Lease is a dedicated connection on loan. Return it with Release exactly
@@ -69,11 +75,15 @@ func (l *Lease) Release(keep bool) {
 }
 
 // acquire lends a connection, dialing one if none is idle, waiting no longer
-// than ctx when MaxDedicated are already lent.
+// than ctx when MaxDedicated are already lent. Once close begins, a caller
+// still waiting, or whose dial close cut short, gets ErrClosed.
 func (d *dedicated) acquire(ctx context.Context) (*Lease, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(d.life, cancel)()
 	res, err := d.pool.Acquire(ctx)
 	if err != nil {
-		if errors.Is(err, puddle.ErrClosedPool) {
+		if errors.Is(err, puddle.ErrClosedPool) || d.life.Err() != nil {
 			return nil, manager.ErrClosed
 		}
 		return nil, err
@@ -93,6 +103,7 @@ func (d *dedicated) acquire(ctx context.Context) (*Lease, error) {
 // come back (a function holding one may be the very caller of Close): the
 // last lease returned closes the pool instead.
 func (d *dedicated) close() {
+	d.endLife()
 	d.mu.Lock()
 	d.closed = true
 	for c := range d.lent {

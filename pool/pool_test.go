@@ -158,7 +158,7 @@ func TestNewFailsWholeWhenOneManagerCannotConnect(t *testing.T) {
 	addr := silentServer(t)
 	var dials int
 	var mu sync.Mutex
-	cfg := Config{Managers: 3, Manager: manager.Config{Addr: addr, Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+	cfg := Config{Managers: 3, Manager: manager.Config{Addr: addr, Dial: func(ctx context.Context, _, addr string) (net.Conn, error) {
 		mu.Lock()
 		dials++
 		n := dials

@@ -98,7 +98,7 @@ type gate struct {
 	refused atomic.Int64 // dials refused so far
 }
 
-func (g *gate) dial(ctx context.Context, _ string) (net.Conn, error) {
+func (g *gate) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	if !g.up.Load() {
 		g.refused.Add(1)
 		return nil, errServerDown
