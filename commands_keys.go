@@ -34,11 +34,13 @@ func (c *Client) keysCommand(ctx context.Context, name string, keys []string) (i
 }
 
 // Expire sets key to expire after ttl (millisecond precision, PEXPIRE) and
-// reports whether the key exists.
+// reports whether the key exists. A positive ttl shorter than a millisecond
+// counts as one millisecond; a ttl of zero or less deletes the key, as in
+// Redis.
 func (c *Client) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	req := command("PEXPIRE", 2)
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
-	req.Cmd = resp.AppendBulkInt(req.Cmd, ttl.Milliseconds())
+	req.Cmd = resp.AppendBulkInt(req.Cmd, ttlMillis(ttl))
 	n, err := intReply(c.do(ctx, req))
 	return n == 1, err
 }
@@ -57,4 +59,14 @@ func (c *Client) TTL(ctx context.Context, key string) (time.Duration, error) {
 		return TTLKeyMissing, nil
 	}
 	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// ttlMillis is the one conversion of a TTL to a millisecond argument: a
+// positive ttl never becomes 0 (which would delete the key at once).
+func ttlMillis(ttl time.Duration) int64 {
+	ms := ttl.Milliseconds()
+	if ttl > 0 && ms == 0 {
+		return 1
+	}
+	return ms
 }

@@ -117,7 +117,7 @@ func setCommand(key string, value []byte, opts SetOptions) *manager.Request {
 			req.Cmd = resp.AppendBulkInt(req.Cmd, int64(opts.TTL/time.Second))
 		} else {
 			req.Cmd = resp.AppendBulkString(req.Cmd, "PX")
-			req.Cmd = resp.AppendBulkInt(req.Cmd, max(1, opts.TTL.Milliseconds()))
+			req.Cmd = resp.AppendBulkInt(req.Cmd, ttlMillis(opts.TTL))
 		}
 	}
 	if opts.KeepTTL {

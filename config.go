@@ -3,6 +3,7 @@ package redmux
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"runtime"
@@ -39,8 +40,12 @@ func DefaultManagers() int {
 	return min(max(runtime.GOMAXPROCS(0), 2), maxDefaultManagers)
 }
 
-// Config configures a Client. Zero values mean the defaults; negative
-// values are rejected by New with an error naming the field.
+// Config configures a Client. Zero values mean the defaults. New rejects a
+// negative value, or one past its field's upper bound, with a *ConfigError
+// naming the field: Managers 1024, DB 2^31-1, every duration 24h,
+// QueueLen and MaxInFlight 2^20, MaxBatchBytes 64 MiB, MaxDedicated 65536,
+// Limits.MaxBulkLen 4 GiB, Limits.MaxAggregateLen 2^31, Limits.MaxDepth
+// 1024.
 type Config struct {
 	// Addr is the server's "host:port". Required.
 	Addr string
@@ -59,10 +64,14 @@ type Config struct {
 	// DialTimeout bounds establishing a TCP connection (default 5s).
 	DialTimeout time.Duration
 	// HandshakeTimeout bounds the commands every new connection runs
-	// first: AUTH, SELECT, CLIENT SETNAME (default 5s).
+	// first: AUTH, SELECT, CLIENT SETNAME and a PING (default 5s).
 	HandshakeTimeout time.Duration
 	// CommandTimeout, when positive, is applied to calls whose context
-	// has no deadline of its own (default 0: none).
+	// has no deadline of its own (default 0: none). A blocking command
+	// given to Do (BLPOP, XREAD BLOCK, WAIT, ...) asks the server to wait
+	// for its own timeout argument first, so its bound is that timeout
+	// plus CommandTimeout; one that blocks without a limit (timeout 0) is
+	// bounded by its context only.
 	CommandTimeout time.Duration
 	// ReconnectWait bounds how long a call waits for a manager to
 	// reconnect when none is connected, before failing with a *ConnError
@@ -100,10 +109,28 @@ type Config struct {
 	// resp package's defaults (512 MiB bulk strings, like Redis).
 	Limits resp.Limits
 
-	// Dial, if set, opens connections instead of a TCP dial (for TLS,
-	// Unix sockets or tests). It must honour ctx.
-	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Dial, if set, opens connections instead of a TCP dial with
+	// keep-alive (for proxies, custom TLS or tests). It is called with
+	// network "tcp" and Addr, and must honour ctx; (*net.Dialer).DialContext
+	// and (*tls.Dialer).DialContext fit as they are.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
+
+// Upper bounds of Config's numeric fields. Past them a value is a mistake
+// (or would exhaust memory before the first command), so New rejects it
+// with a *ConfigError naming the field. The Config docs list them.
+const (
+	limitManagers     = 1024
+	limitQueueLen     = 1 << 20
+	limitMaxInFlight  = 1 << 20
+	limitBatchBytes   = 64 << 20
+	limitMaxDedicated = 1 << 16
+	limitDB           = math.MaxInt32
+	limitDuration     = 24 * time.Hour
+	limitBulkLen      = 4 << 30
+	limitAggregateLen = 1 << 31
+	limitDepth        = 1024
+)
 
 // validate reports the first invalid field by name.
 func (c Config) validate() error {
@@ -111,31 +138,49 @@ func (c Config) validate() error {
 		return &ConfigError{Field: "Addr", Reason: "is empty; want host:port"}
 	}
 	for _, f := range []struct {
-		name  string
-		value int64
+		name       string
+		value, max int64
+		unit       string
 	}{
-		{"Managers", int64(c.Managers)},
-		{"DB", int64(c.DB)},
-		{"DialTimeout", int64(c.DialTimeout)},
-		{"HandshakeTimeout", int64(c.HandshakeTimeout)},
-		{"CommandTimeout", int64(c.CommandTimeout)},
-		{"ReconnectWait", int64(c.ReconnectWait)},
-		{"BackoffMin", int64(c.BackoffMin)},
-		{"BackoffMax", int64(c.BackoffMax)},
-		{"StallTimeout", int64(c.StallTimeout)},
-		{"PingTimeout", int64(c.PingTimeout)},
-		{"ShutdownTimeout", int64(c.ShutdownTimeout)},
-		{"QueueLen", int64(c.QueueLen)},
-		{"MaxInFlight", int64(c.MaxInFlight)},
-		{"MaxBatchBytes", int64(c.MaxBatchBytes)},
-		{"MaxDedicated", int64(c.MaxDedicated)},
-		{"Limits.MaxBulkLen", c.Limits.MaxBulkLen},
-		{"Limits.MaxAggregateLen", c.Limits.MaxAggregateLen},
-		{"Limits.MaxDepth", int64(c.Limits.MaxDepth)},
+		{"Managers", int64(c.Managers), limitManagers, ""},
+		{"DB", int64(c.DB), limitDB, ""},
+		{"DialTimeout", int64(c.DialTimeout), int64(limitDuration), "duration"},
+		{"HandshakeTimeout", int64(c.HandshakeTimeout), int64(limitDuration), "duration"},
+		{"CommandTimeout", int64(c.CommandTimeout), int64(limitDuration), "duration"},
+		{"ReconnectWait", int64(c.ReconnectWait), int64(limitDuration), "duration"},
+		{"BackoffMin", int64(c.BackoffMin), int64(limitDuration), "duration"},
+		{"BackoffMax", int64(c.BackoffMax), int64(limitDuration), "duration"},
+		{"StallTimeout", int64(c.StallTimeout), int64(limitDuration), "duration"},
+		{"PingTimeout", int64(c.PingTimeout), int64(limitDuration), "duration"},
+		{"ShutdownTimeout", int64(c.ShutdownTimeout), int64(limitDuration), "duration"},
+		{"QueueLen", int64(c.QueueLen), limitQueueLen, ""},
+		{"MaxInFlight", int64(c.MaxInFlight), limitMaxInFlight, ""},
+		{"MaxBatchBytes", int64(c.MaxBatchBytes), limitBatchBytes, ""},
+		{"MaxDedicated", int64(c.MaxDedicated), limitMaxDedicated, ""},
+		{"Limits.MaxBulkLen", c.Limits.MaxBulkLen, limitBulkLen, ""},
+		{"Limits.MaxAggregateLen", c.Limits.MaxAggregateLen, limitAggregateLen, ""},
+		{"Limits.MaxDepth", int64(c.Limits.MaxDepth), limitDepth, ""},
 	} {
-		if f.value < 0 {
-			return &ConfigError{Field: f.name, Reason: fmt.Sprintf("is %d; must be 0 (default) or positive", f.value)}
+		if err := checkRange(f.name, f.value, f.max, f.unit == "duration"); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// checkRange accepts 0 (the default) up to max.
+func checkRange(field string, value, max int64, isDuration bool) error {
+	show := func(v int64) string {
+		if isDuration {
+			return time.Duration(v).String()
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	switch {
+	case value < 0:
+		return &ConfigError{Field: field, Reason: fmt.Sprintf("is %s; must be 0 (default) or positive", show(value))}
+	case value > max:
+		return &ConfigError{Field: field, Reason: fmt.Sprintf("is %s; must be at most %s", show(value), show(max))}
 	}
 	return nil
 }
@@ -186,24 +231,6 @@ func (c Config) stallTimeout() time.Duration {
 		return -1
 	}
 	return c.StallTimeout
-}
-
-// handshake returns the commands every new connection runs first.
-func (c Config) handshake() [][]byte {
-	var cmds [][]byte
-	switch {
-	case c.Password != "" && c.Username != "":
-		cmds = append(cmds, resp.AppendCommandStrings(nil, "AUTH", c.Username, c.Password))
-	case c.Password != "":
-		cmds = append(cmds, resp.AppendCommandStrings(nil, "AUTH", c.Password))
-	}
-	if c.DB != 0 {
-		cmds = append(cmds, resp.AppendCommandStrings(nil, "SELECT", strconv.Itoa(c.DB)))
-	}
-	if c.ClientName != "" {
-		cmds = append(cmds, resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", c.ClientName))
-	}
-	return cmds
 }
 
 // ParseURL reads a redis://[user[:password]@]host[:port][/db] URL into a

@@ -101,6 +101,8 @@ func (d *DedicatedConn) track(args []any) {
 // runBlocking runs a blocking command given to Client.Do on a dedicated
 // connection, so that it never stalls a shared pipeline.
 func (c *Client) runBlocking(ctx context.Context, args []any) (Value, error) {
+	ctx, cancel := c.blockingContext(ctx, args)
+	defer cancel()
 	var v Value
 	err := c.Dedicated(ctx, func(conn *DedicatedConn) error {
 		var err error

@@ -38,6 +38,7 @@ type Client struct {
 	pool           *pool.Pool
 	commandTimeout time.Duration
 	closed         atomic.Bool
+	released       chan struct{} // closed once this handle's Close has released its reference
 }
 
 // Connect connects to the server at addr ("host:port") with the default
@@ -58,7 +59,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{pool: p, commandTimeout: cfg.CommandTimeout}, nil
+	return newHandle(p, cfg.CommandTimeout), nil
+}
+
+func newHandle(p *pool.Pool, commandTimeout time.Duration) *Client {
+	return &Client{pool: p, commandTimeout: commandTimeout, released: make(chan struct{})}
 }
 
 // Clone returns a new handle sharing this one's managers. Each handle must
@@ -66,21 +71,26 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // handle, or racing with the close of the last handle, returns a handle
 // that is already closed.
 func (c *Client) Clone() *Client {
-	clone := &Client{pool: c.pool, commandTimeout: c.commandTimeout}
+	clone := newHandle(c.pool, c.commandTimeout)
 	if c.closed.Load() || !c.pool.Retain() {
 		clone.closed.Store(true)
+		close(clone.released)
 	}
 	return clone
 }
 
 // Close closes this handle. Closing the last open handle shuts the managers
 // down (see the package documentation) and returns once every goroutine has
-// exited. Calling Close again does nothing. It always returns nil; the
-// error is there for io.Closer.
+// exited. Calling Close again, even concurrently, returns only once the
+// first call has done so. It always returns nil; the error is there for
+// io.Closer.
 func (c *Client) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		c.pool.Release()
+		close(c.released)
+		return nil
 	}
+	<-c.released
 	return nil
 }
 
@@ -94,6 +104,9 @@ func (c *Client) Close() error {
 // SUBSCRIBE, SELECT, ...) return ErrNeedsDedicated: run them inside
 // Dedicated.
 func (c *Client) Do(ctx context.Context, args ...any) (Value, error) {
+	if c.closed.Load() {
+		return Value{}, ErrClosed
+	}
 	if len(args) == 0 {
 		return Value{}, ErrEmptyCommand
 	}

@@ -50,6 +50,7 @@ type hostileServer struct {
 	addr   string
 	l      net.Listener
 	script func(hc *hostileConn)
+	raw    bool // the script plays the handshake too
 	quit   chan struct{}
 	wg     sync.WaitGroup
 
@@ -66,12 +67,22 @@ type hostileConn struct {
 }
 
 // startHostile starts a scripted server; it stops at the end of the test
-// at the latest.
+// at the latest. Each connection's handshake is answered properly before
+// the script runs.
 func startHostile(t *testing.T, script func(hc *hostileConn)) *hostileServer {
+	return startHostileServer(t, script, false)
+}
+
+// startHostileRaw is startHostile with the handshake left to the script.
+func startHostileRaw(t *testing.T, script func(hc *hostileConn)) *hostileServer {
+	return startHostileServer(t, script, true)
+}
+
+func startHostileServer(t *testing.T, script func(hc *hostileConn), raw bool) *hostileServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	s := &hostileServer{addr: l.Addr().String(), l: l, script: script, quit: make(chan struct{})}
+	s := &hostileServer{addr: l.Addr().String(), l: l, script: script, raw: raw, quit: make(chan struct{})}
 	s.wg.Add(1)
 	go s.accept()
 	t.Cleanup(s.stop)
@@ -92,7 +103,11 @@ func (s *hostileServer) accept() {
 		go func() {
 			defer s.wg.Done()
 			defer nc.Close()
-			s.script(&hostileConn{nc: nc, rd: resp.NewReader(nc), quit: s.quit})
+			hc := &hostileConn{nc: nc, rd: resp.NewReader(nc), quit: s.quit}
+			if !s.raw && answerHandshake(hc.rd, nc) != nil {
+				return
+			}
+			s.script(hc)
 		}()
 	}
 }
@@ -182,7 +197,7 @@ func newHostileRoute(hostile, healthy string, initial int) *hostileRoute {
 	return &hostileRoute{hostile: hostile, healthy: healthy, initial: int64(initial), redial: make(chan struct{})}
 }
 
-func (r *hostileRoute) dial(ctx context.Context, _ string) (net.Conn, error) {
+func (r *hostileRoute) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	n := r.dials.Add(1)
 	target := r.healthy
 	if n == 1 {
@@ -694,7 +709,7 @@ func TestHostileOneBytePerWrite(t *testing.T) {
 			defer cancel()
 			cfg := redmux.Config{Addr: srv.addr, Managers: 2}
 			if oneByteClient {
-				cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) {
+				cfg.Dial = func(ctx context.Context, _, addr string) (net.Conn, error) {
 					var d net.Dialer
 					nc, err := d.DialContext(ctx, "tcp", addr)
 					if err != nil {
@@ -857,7 +872,7 @@ func TestHostileWrongHandshake(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var got [][]string
-			srv := startHostile(t, func(hc *hostileConn) {
+			srv := startHostileRaw(t, func(hc *hostileConn) {
 				cmd, err := hc.command()
 				if err != nil {
 					return

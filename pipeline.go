@@ -16,6 +16,9 @@ import (
 // need a dedicated connection (blocking or connection-state commands) are
 // refused with ErrNeedsDedicated.
 func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
 	if len(cmds) == 0 {
 		return nil, nil
 	}

@@ -239,7 +239,7 @@ func TestConnectFailureIsConnErrorAndLeavesNothingRunning(t *testing.T) {
 	offlineResolver := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("no name server in tests")
 	}}
-	_, err = redmux.New(ctx, redmux.Config{Addr: "redis.example:6379", Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+	_, err = redmux.New(ctx, redmux.Config{Addr: "redis.example:6379", Dial: func(ctx context.Context, _, addr string) (net.Conn, error) {
 		d := net.Dialer{Resolver: offlineResolver}
 		return d.DialContext(ctx, "tcp", addr)
 	}})
@@ -251,7 +251,7 @@ func TestConnectFailureIsConnErrorAndLeavesNothingRunning(t *testing.T) {
 	// A dial that never completes is cut off by DialTimeout.
 	start := time.Now()
 	_, err = redmux.New(ctx, redmux.Config{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond,
-		Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+		Dial: func(ctx context.Context, _, addr string) (net.Conn, error) {
 			<-ctx.Done()
 			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
 		}})

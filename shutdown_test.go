@@ -14,6 +14,7 @@ import (
 
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/resp"
 )
 
 // TestShutdownInFlightCommandsCompleteOrGetErrClosed closes every handle
@@ -167,8 +168,8 @@ func TestShutdownCloneAndCloseRaceWithTraffic(t *testing.T) {
 	}
 }
 
-// silentServer accepts connections and reads everything, but never
-// answers. It stops when the test ends.
+// silentServer accepts connections, answers the handshake, then reads
+// everything but never answers. It stops when the test ends.
 func silentServer(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -186,6 +187,9 @@ func silentServer(t *testing.T) string {
 			go func() {
 				defer wg.Done()
 				defer conn.Close()
+				if answerHandshake(resp.NewReader(conn), conn) != nil {
+					return
+				}
 				buf := make([]byte, 4096)
 				for {
 					if _, err := conn.Read(buf); err != nil {
