@@ -147,3 +147,74 @@ func TestWrittenCountsOnlyWritesThatHappened(t *testing.T) {
 		t.Errorf("Stats: %d written in %d batches; want none: the write never happened", st.Written, st.Batches)
 	}
 }
+
+// TestRequestsDuringRedialFailAtOnceAsNotSent: while a manager redials, a
+// request given to it fails at once with a *ConnError whose Sent is false,
+// for the pool to send elsewhere. It used to wait for the dial's outcome,
+// up to DialTimeout + HandshakeTimeout.
+func TestRequestsDuringRedialFailAtOnceAsNotSent(t *testing.T) {
+	fs := newFakeServer(t, echo)
+	redialing := make(chan struct{})
+	release := make(chan struct{})
+	fs.setDialHook(func(ctx context.Context, n int) error {
+		if n == 1 {
+			return nil
+		}
+		if n == 2 {
+			close(redialing)
+		}
+		select { // the redial hangs until the test ends it
+		case <-release:
+		case <-ctx.Done():
+		}
+		return errRefused
+	})
+	m := newManager(t, fs, Config{})
+	defer close(release)
+	fs.conn(t).close()
+	waitFor(t, redialing, "the redial to start")
+
+	start := time.Now()
+	r := await(t, goDo(testContext(t), m, "GET", "k"))
+	var ce *ConnError
+	if !errors.As(r.err, &ce) || ce.Sent || errors.Is(r.err, ErrMaybeExecuted) {
+		t.Fatalf("GET during a redial: %v; want a *ConnError marked not sent", r.err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("the GET waited %v for the redial", elapsed)
+	}
+	if !strings.Contains(r.err.Error(), "not sent") {
+		t.Errorf("message %q does not say the GET was not sent", r.err)
+	}
+}
+
+// TestUnwrittenFIFOEntriesFailAsNotSent: an entry whose batch was never
+// handed to a write when its session died fails as not sent; one that was
+// written fails as sent.
+func TestUnwrittenFIFOEntriesFailAsNotSent(t *testing.T) {
+	fs := newFakeServer(t, nil)
+	m := newManager(t, fs, Config{})
+	sc := fs.conn(t)
+	ctx := testContext(t)
+	sent := goDo(ctx, m, "GET", "written")
+	sc.expect(t, "GET", "written")
+
+	s := m.current.Load()
+	m.writeMu.Lock()
+	req := newCmd("GET", "unwritten")
+	req.ctxDone = ctx.Done()
+	m.load.Add(1)
+	done := make(chan result, 1)
+	go func() { done <- result{err: func() error { wait(ctx, req); _, _, err := req.Result(); return err }()} }()
+	_ = m.appendRequest(s, nil, req) // in the FIFO, never flushed
+	s.kill(&ConnError{Op: "read", Addr: testAddr, Err: errors.New("killed by the test")})
+	m.writeMu.Unlock()
+
+	var ce *ConnError
+	if r := await(t, sent); !errors.As(r.err, &ce) || !ce.Sent {
+		t.Errorf("written GET: %v; want a *ConnError marked sent", r.err)
+	}
+	if r := await(t, done); !errors.As(r.err, &ce) || ce.Sent {
+		t.Errorf("unwritten GET: %v; want a *ConnError marked not sent", r.err)
+	}
+}

@@ -10,15 +10,23 @@ import (
 // requests still unanswered when shutdown gave up waiting for them.
 var ErrClosed = errors.New("redmux: client is closed")
 
+// ErrMaybeExecuted matches (with errors.Is) a *ConnError whose request was
+// sent before its connection failed: the server may have run it.
+var ErrMaybeExecuted = errors.New("redmux: the command was sent before the connection failed: it may have run")
+
 // ConnError reports that a request failed because of its connection: the
 // dial, the handshake, a write or a read failed, or the connection was lost
-// while the request waited for its reply. The server may or may not have
-// run a command that failed with a ConnError after it was written.
+// while the request waited for its reply. Sent tells the two outcomes
+// apart: false, the request never reached the connection and did not run;
+// true, it was sent and may or may not have run.
 type ConnError struct {
 	Op   string // "dial", "handshake", "write", "read" or "connect"
 	Addr string // the server's address
 	Cmd  string // the command that failed, when there is one ("GET")
 	Err  error  // the cause
+	// Sent reports that the request's bytes were handed to the connection
+	// before it failed, so the server may have run it.
+	Sent bool
 }
 
 func (e *ConnError) Error() string {
@@ -30,8 +38,18 @@ func (e *ConnError) Error() string {
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
+	switch {
+	case e.Cmd == "":
+	case e.Sent:
+		msg += " (sent: it may have run)"
+	default:
+		msg += " (not sent)"
+	}
 	return msg
 }
+
+// Is matches ErrMaybeExecuted when the request was sent.
+func (e *ConnError) Is(target error) bool { return target == ErrMaybeExecuted && e.Sent }
 
 // Unwrap returns the cause.
 func (e *ConnError) Unwrap() error { return e.Err }
@@ -42,10 +60,12 @@ func (e *ConnError) Timeout() bool {
 	return errors.As(e.Err, &ne) && ne.Timeout()
 }
 
-// forCommand returns a copy of e naming the command encoded in cmd.
-func (e *ConnError) forCommand(cmd []byte) *ConnError {
+// forCommand returns a copy of e naming the command encoded in cmd, and
+// whether it was sent.
+func (e *ConnError) forCommand(cmd []byte, sent bool) *ConnError {
 	c := *e
 	c.Cmd = commandName(cmd)
+	c.Sent = sent
 	return &c
 }
 

@@ -141,30 +141,44 @@ func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
 		req.Release()
 		return resp.Value{}, fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
 	}
-	v, _, err := m.do(ctx, req)
+	if !m.Send(ctx, req) {
+		return resp.Value{}, ctx.Err()
+	}
+	v, _, err := req.Result()
+	req.Release()
 	return v, err
 }
 
 // DoMulti sends req.Replies commands back to back as one FIFO entry and
 // returns their replies in order. It takes ownership of req.
 func (m *Manager) DoMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
-	v, vs, err := m.do(ctx, req)
+	if !m.Send(ctx, req) {
+		return nil, ctx.Err()
+	}
+	v, vs, err := req.Result()
+	req.Release()
 	if err == nil && vs == nil {
 		vs = []resp.Value{v} // a pipeline of one is answered like a single command
 	}
 	return vs, err
 }
 
-func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, []resp.Value, error) {
+// Send sends req and waits for its outcome. It reports false when ctx
+// ended first: req then belongs to the manager, which reads and drops its
+// reply, and the caller reports ctx's error. Otherwise the caller keeps
+// req: Result returns its outcome (a reply, ErrClosed, ctx's error if it
+// was never sent, a *ConnError), and the caller must Release it, or Rearm
+// it to send it again, here or to another manager.
+func (m *Manager) Send(ctx context.Context, req *Request) (kept bool) {
 	if req.Replies < 1 || len(req.Cmd) == 0 {
 		// An empty command gets no reply from Redis: its FIFO entry would
 		// take the next command's reply and shift every reply after it.
-		req.Release()
-		return resp.Value{}, nil, fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies)
+		req.err = fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies)
+		return true
 	}
 	if err := m.enqueue(ctx, req); err != nil {
-		req.Release()
-		return resp.Value{}, nil, err
+		req.err = err
+		return true
 	}
 	return wait(ctx, req)
 }
@@ -230,23 +244,22 @@ func (m *Manager) writeDirect(req *Request) bool {
 	return true
 }
 
-// wait returns req's result, or ctx's error if ctx ends first; in that case
-// the request stays with the manager, which reads and drops its reply.
-func wait(ctx context.Context, req *Request) (resp.Value, []resp.Value, error) {
+// wait waits for req's outcome, or for ctx to end. It reports false when
+// ctx ended first and req was left to the manager, which reads and drops
+// its reply (invariant 2); true when the outcome is in req.
+func wait(ctx context.Context, req *Request) bool {
 	select {
 	case <-req.done:
 	case <-ctx.Done():
 		if req.abandon() {
-			return resp.Value{}, nil, ctx.Err()
+			return false
 		}
 		<-req.done // completed just before we gave up: take the result
 	}
-	v, vs, err := req.value, req.values, req.err
-	req.recycle()
-	if errors.Is(err, errNotSent) && ctx.Err() != nil {
-		err = ctx.Err()
+	if errors.Is(req.err, errNotSent) && ctx.Err() != nil {
+		req.err = ctx.Err()
 	}
-	return v, vs, err
+	return true
 }
 
 // Shutdown begins the coordinated shutdown of invariant 13: new requests get

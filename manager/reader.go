@@ -48,7 +48,7 @@ func (m *Manager) readLoop(s *session) {
 	}
 	if cur != nil {
 		// A pipeline cut short: it leaves by teardown, like the rest.
-		m.settle(cur, s.failure(cur))
+		m.settle(cur, s.failure(cur, true)) // its replies had begun
 	}
 }
 

@@ -6,11 +6,11 @@ import (
 )
 
 // reconnect replaces a dead session: one attempt at a time, the first at
-// once, then with capped exponential backoff and jitter. Between attempts,
-// queued requests fail at once with the latest connection error (writes are
-// never replayed; nothing queued here was written); during an attempt they
-// wait for its outcome, at most DialTimeout + HandshakeTimeout or their
-// context. The pool sends no new requests to a manager that is down. It
+// once, then with capped exponential backoff and jitter. No request waits
+// for it: the dial runs on a goroutine of its own while this one keeps
+// failing queued requests at once with a *ConnError whose Sent is false
+// (nothing queued here was written), which the pool sends to another
+// manager. The pool sends no new requests to a manager that is down. It
 // returns nil when shutdown begins first.
 func (m *Manager) reconnect(cause error) *session {
 	m.current.Store(nil)
@@ -21,8 +21,11 @@ func (m *Manager) reconnect(cause error) *session {
 		if !m.waitDown(cause, backoff) {
 			return nil
 		}
-		s, err := connect(m.life, m.cfg, &m.stats.bytesIn)
-		if err == nil {
+		r, live := m.dial(cause)
+		if !live {
+			return nil
+		}
+		if s := r.s; r.err == nil {
 			m.stats.reconnects.Add(1)
 			// A server that accepts and drops at once (maxclients, a
 			// proxy with no backend) must not get a reconnect storm: the
@@ -34,9 +37,51 @@ func (m *Manager) reconnect(cause error) *session {
 			}
 			return s
 		}
-		cause = err
+		cause = r.err
 		backoff = nextBackoff(backoff, m.cfg.BackoffMin, m.cfg.BackoffMax)
 	}
+}
+
+// dialResult is what a reconnect dial produced.
+type dialResult struct {
+	s   *session
+	err error
+}
+
+// dial connects on a goroutine of its own and, meanwhile, fails queued
+// requests with cause. live is false when shutdown began first: the dial,
+// cut short by the manager's life ending, has then finished too, and what
+// was queued failed with ErrClosed.
+func (m *Manager) dial(cause error) (r dialResult, live bool) {
+	result := make(chan dialResult, 1)
+	go func() {
+		s, err := connect(m.life, m.cfg, &m.stats.bytesIn)
+		result <- dialResult{s, err}
+	}()
+	for {
+		select {
+		case req := <-m.queue:
+			m.settle(req, downError(m.cfg.Addr, cause, req))
+		case r = <-result:
+			if m.closing.Load() {
+				m.discard(r)
+				return dialResult{}, false
+			}
+			return r, true
+		case <-m.shutdown:
+			m.discard(<-result) // m.life has ended: the dial ends soon
+			return dialResult{}, false
+		}
+	}
+}
+
+// discard closes what a dial cut short by shutdown produced and fails what
+// is queued with ErrClosed.
+func (m *Manager) discard(r dialResult) {
+	if r.s != nil {
+		_ = r.s.nc.Close()
+	}
+	m.failRemaining(ErrClosed)
 }
 
 // waitDown waits d, failing queued requests with cause meanwhile. It
@@ -58,10 +103,11 @@ func (m *Manager) waitDown(cause error, d time.Duration) bool {
 	}
 }
 
-// downError is what a request gets while its manager has no connection.
+// downError is what a request gets while its manager has no connection: a
+// *ConnError saying it was not sent.
 func downError(addr string, cause error, req *Request) error {
 	if ce, ok := cause.(*ConnError); ok {
-		return ce.forCommand(req.Cmd)
+		return ce.forCommand(req.Cmd, false)
 	}
 	return &ConnError{Op: "connect", Addr: addr, Cmd: commandName(req.Cmd), Err: cause}
 }

@@ -41,10 +41,15 @@ type Request struct {
 	done    chan struct{}   // buffered for one: completion never blocks
 	ctxDone <-chan struct{} // the caller's ctx.Done(), checked before writing
 
+	// ReadOnly marks a request whose every command only reads: one lost
+	// with its connection after it was sent may be sent again.
+	ReadOnly bool
+
 	value   resp.Value   // the reply, when Replies == 1
 	values  []resp.Value // the replies, when Replies > 1
 	err     error
-	pending int // replies still expected; used by the reader only
+	pending int    // replies still expected; used by the reader only
+	seq     uint64 // its place in its session's FIFO, from 1
 }
 
 var requestPool = sync.Pool{New: func() any {
@@ -58,17 +63,31 @@ func NewRequest() *Request {
 	return r
 }
 
-// Release returns a request that was never passed to a manager to the pool.
+// Release returns a request to the pool: one never passed to a manager, or
+// one whose outcome Send left with its caller.
 func (r *Request) Release() { r.recycle() }
+
+// Result returns the outcome of a request Send kept with its caller: the
+// reply when Replies is 1, the replies when it is more, or the error.
+func (r *Request) Result() (resp.Value, []resp.Value, error) {
+	return r.value, r.values, r.err
+}
+
+// Rearm readies a request Send kept with its caller to be sent again,
+// keeping its commands.
+func (r *Request) Rearm() {
+	r.value, r.values, r.err, r.ctxDone = resp.Value{}, nil, nil, nil
+	r.pending, r.seq = 0, 0
+	r.state.Store(int32(statePending))
+}
 
 func (r *Request) recycle() {
 	if cap(r.Cmd) > maxRetainedBuffer {
 		r.Cmd = nil
 	}
 	r.Cmd = r.Cmd[:0]
-	r.value, r.values, r.err, r.ctxDone = resp.Value{}, nil, nil, nil
-	r.pending = 0
-	r.state.Store(int32(statePending))
+	r.Rearm()
+	r.ReadOnly = false
 	requestPool.Put(r)
 }
 

@@ -37,8 +37,12 @@ type session struct {
 	drainOnce    sync.Once
 
 	// batched counts the requests appended to the batch being built and
-	// not yet flushed; guarded by the manager's writeMu.
-	batched int
+	// not yet flushed; pushed numbers every FIFO entry (Request.seq). Both
+	// are guarded by the manager's writeMu. attempted is the seq of the
+	// last entry handed to a write call: entries after it were never sent.
+	batched   int
+	pushed    uint64
+	attempted atomic.Uint64
 	// slotWanted is set while the writer waits for FIFO room; the reader
 	// then signals slotFreed (buffered for one) after each completion.
 	slotWanted atomic.Bool
@@ -97,14 +101,18 @@ func (s *session) killed() bool {
 }
 
 // failure returns the error a request gets when this session dies under
-// it: ErrClosed during shutdown, otherwise a *ConnError naming the command.
-// Only valid after dead is closed.
-func (s *session) failure(req *Request) error {
+// it: ErrClosed during shutdown, otherwise a *ConnError naming the command
+// and whether it was sent. Only valid after dead is closed.
+func (s *session) failure(req *Request, sent bool) error {
 	if ce, ok := s.cause.(*ConnError); ok {
-		return ce.forCommand(req.Cmd)
+		return ce.forCommand(req.Cmd, sent)
 	}
 	return s.cause
 }
+
+// wasSent reports whether req, taken from the FIFO, was in a batch handed
+// to a write call.
+func (s *session) wasSent(req *Request) bool { return req.seq <= s.attempted.Load() }
 
 // checkDrained closes drained if the writer is done pushing and every entry
 // has been answered.

@@ -102,13 +102,15 @@ func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 		return buf
 	}
 	if s.killed() {
-		m.settle(req, s.failure(req))
+		m.settle(req, s.failure(req, false))
 		return buf
 	}
 	buf = append(buf, req.Cmd...)
 	s.unanswered.Add(1)
 	s.pendingBytes.Add(int64(len(req.Cmd)))
 	s.batched++
+	s.pushed++
+	req.seq = s.pushed
 	s.inflight <- req // never blocks: hasRoom held, and only the writeMu holder pushes
 	return buf
 }
@@ -143,6 +145,7 @@ func (m *Manager) flush(s *session, buf []byte) []byte {
 	if len(buf) == 0 || s.killed() {
 		return buf[:0]
 	}
+	s.attempted.Store(s.pushed)
 	n, err := s.nc.Write(buf)
 	m.stats.bytesOut.Add(uint64(n))
 	m.stats.batches.Add(1)
@@ -176,7 +179,7 @@ func (m *Manager) failInflight(s *session) {
 	for {
 		select {
 		case req := <-s.inflight:
-			m.settle(req, s.failure(req))
+			m.settle(req, s.failure(req, s.wasSent(req)))
 		default:
 			return
 		}

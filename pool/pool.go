@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/redmux/redmux/manager"
-	"github.com/redmux/redmux/resp"
 )
 
 // Config configures a pool.
@@ -33,6 +32,9 @@ type Config struct {
 	// ReconnectWait bounds how long a request waits for a manager to
 	// reconnect when none is connected (0 means DefaultReconnectWait).
 	ReconnectWait time.Duration
+	// DisableReadRetry stops read-only requests lost with their
+	// connection after they were sent from being sent once more.
+	DisableReadRetry bool
 }
 
 // DefaultReconnectWait is how long a request waits, at most, for some
@@ -46,6 +48,9 @@ type Pool struct {
 	dedicated       *dedicated
 	shutdownTimeout time.Duration
 	reconnectWait   time.Duration
+	readRetry       bool
+	rerouted        atomic.Uint64 // requests sent again because they were never sent
+	retried         atomic.Uint64 // read-only requests sent again after their connection was lost
 	next            atomic.Uint32 // round-robin start for ties
 	refs            atomic.Int64  // open references; 0 means shut down
 	shutdownOnce    sync.Once
@@ -61,7 +66,12 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	if cfg.Managers < 1 {
 		return nil, errors.New("redmux: pool needs at least one manager")
 	}
-	p := &Pool{shutdownTimeout: cfg.ShutdownTimeout, reconnectWait: cfg.ReconnectWait, up: make(chan struct{})}
+	p := &Pool{
+		shutdownTimeout: cfg.ShutdownTimeout,
+		reconnectWait:   cfg.ReconnectWait,
+		readRetry:       !cfg.DisableReadRetry,
+		up:              make(chan struct{}),
+	}
 	if p.reconnectWait <= 0 {
 		p.reconnectWait = DefaultReconnectWait
 	}
@@ -136,36 +146,19 @@ func (p *Pool) Pick() *manager.Manager {
 	return best
 }
 
-// Do sends one request through the least-loaded connected manager; see
-// manager.Do. When no manager is connected it waits for one to reconnect,
-// no longer than ctx and ReconnectWait, then fails with a
-// *manager.ConnError carrying the latest connection failure.
-func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
-	m, err := p.pickConnected(ctx, req)
-	if err != nil {
-		return resp.Value{}, err
-	}
-	return m.Do(ctx, req)
-}
-
-// DoMulti sends a pipeline through the least-loaded connected manager as
-// one FIFO entry; see manager.DoMulti and Do.
-func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
-	m, err := p.pickConnected(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return m.DoMulti(ctx, req)
-}
-
 // pickConnected returns a connected manager, or one that is shutting down
-// (whose Do answers ErrClosed), waiting for a reconnect if need be. On
-// failure it releases req.
-func (p *Pool) pickConnected(ctx context.Context, req *manager.Request) (*manager.Manager, error) {
+// (whose Send answers ErrClosed), waiting for a reconnect if need be: no
+// longer than ctx and, over the whole call, ReconnectWait (waitUntil holds
+// that deadline once the call first had to wait). On failure it releases
+// req.
+func (p *Pool) pickConnected(ctx context.Context, req *manager.Request, waitUntil *time.Time) (*manager.Manager, error) {
 	if m := p.Pick(); m.Connected() || m.Closing() {
 		return m, nil
 	}
-	timer := time.NewTimer(p.reconnectWait)
+	if waitUntil.IsZero() {
+		*waitUntil = time.Now().Add(p.reconnectWait)
+	}
+	timer := time.NewTimer(time.Until(*waitUntil))
 	defer timer.Stop()
 	for {
 		up := p.upSignal()

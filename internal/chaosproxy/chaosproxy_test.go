@@ -340,6 +340,43 @@ func TestDropAllClosesBothSides(t *testing.T) {
 	}
 }
 
+func TestDropOneClosesTheOldestPair(t *testing.T) {
+	echo := startEcho(t)
+	p := newProxy(t, echo.addr())
+	first := dial(t, p.Addr())
+	mustRoundTrip(t, first, "first")
+	second := dial(t, p.Addr())
+	mustRoundTrip(t, second, "second")
+
+	if !p.DropOne() {
+		t.Fatal("DropOne found no pair")
+	}
+	expectClosed(t, first)
+	mustRoundTrip(t, second, "the other pair is unaffected")
+	if s := p.Stats(); s.Dropped != 1 {
+		t.Fatalf("Dropped = %d, want 1", s.Dropped)
+	}
+}
+
+func TestHoldNewDelaysOnlyNewConnections(t *testing.T) {
+	echo := startEcho(t)
+	p := newProxy(t, echo.addr())
+	old := dial(t, p.Addr())
+	mustRoundTrip(t, old, "before")
+
+	const hold = 200 * time.Millisecond
+	p.SetHoldNew(hold)
+	held := dial(t, p.Addr())
+	start := time.Now()
+	mustRoundTrip(t, old, "existing connections are unaffected")
+	mustRoundTrip(t, held, "a held connection is served after the hold")
+	if elapsed := time.Since(start); elapsed < hold/2 {
+		t.Fatalf("a new connection was served after %v, before the %v hold", elapsed, hold)
+	}
+	p.SetHoldNew(0)
+	mustRoundTrip(t, dial(t, p.Addr()), "no hold once turned off")
+}
+
 func TestFragmentOneByteSplitsEveryWrite(t *testing.T) {
 	echo := startEcho(t)
 	p := newProxy(t, echo.addr())

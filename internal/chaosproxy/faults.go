@@ -14,6 +14,7 @@ type Faults struct {
 	Fragment  int           // largest single write; 0 = off
 	Blackhole bool          // nothing is forwarded while true
 	Refuse    bool          // new connections are closed at once while true
+	HoldNew   time.Duration // new connections wait this long before the target is dialled; 0 = off
 }
 
 // faultState holds the live settings. Forwarders read them with atomic loads
@@ -23,6 +24,7 @@ type faultState struct {
 	delay    atomic.Int64 // nanoseconds
 	fragment atomic.Int64
 	refuse   atomic.Bool
+	holdNew  atomic.Int64 // nanoseconds
 
 	delayMu   sync.Mutex                    // serializes delay changes
 	delayWake atomic.Pointer[chan struct{}] // closed (and replaced) when the delay changes
@@ -91,12 +93,22 @@ func (p *Proxy) SetRefuse(on bool) {
 	p.faults.refuse.Store(on)
 }
 
+// SetHoldNew makes connections accepted while it is set wait d before the
+// proxy dials the target for them: the client's connect succeeds, but
+// nothing it sends is answered until d has passed, as with a server slow
+// to take a new client. Existing connections are unaffected. d <= 0 turns
+// it off. Safe for concurrent use.
+func (p *Proxy) SetHoldNew(d time.Duration) {
+	p.faults.holdNew.Store(int64(max(d, 0)))
+}
+
 // Reset turns every fault off: no delay, no fragmentation, blackhole lifted
 // (held data flows again), new connections accepted. It does not reconnect
 // dropped pairs. Safe for concurrent use.
 func (p *Proxy) Reset() {
 	p.SetDelay(0)
 	p.SetFragment(0)
+	p.SetHoldNew(0)
 	p.SetRefuse(false)
 	p.SetBlackhole(false)
 }
@@ -109,6 +121,7 @@ func (p *Proxy) Faults() Faults {
 		Fragment:  int(p.faults.fragment.Load()),
 		Blackhole: p.faults.gate.Load() != nil,
 		Refuse:    p.faults.refuse.Load(),
+		HoldNew:   time.Duration(p.faults.holdNew.Load()),
 	}
 }
 

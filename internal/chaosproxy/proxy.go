@@ -49,10 +49,11 @@ type Proxy struct {
 	faults faultState
 	stats  counters
 
-	mu     sync.Mutex
-	closed bool
-	pairs  map[*pair]struct{}
-	wg     sync.WaitGroup // the accept loop and every pair's goroutine
+	mu      sync.Mutex
+	closed  bool
+	pairs   map[*pair]struct{}
+	nextSeq uint64         // numbers pairs in accept order
+	wg      sync.WaitGroup // the accept loop and every pair's goroutine
 
 	closeOnce sync.Once
 	closeErr  error
@@ -132,6 +133,25 @@ func (p *Proxy) DropAll() int {
 	return dropped
 }
 
+// DropOne closes one current connection pair, both sides, as DropAll does
+// for all of them: the one accepted first among those still open. It
+// reports whether there was one to close.
+func (p *Proxy) DropOne() bool {
+	p.mu.Lock()
+	var oldest *pair
+	for c := range p.pairs {
+		if oldest == nil || c.seq < oldest.seq {
+			oldest = c
+		}
+	}
+	p.mu.Unlock()
+	if oldest == nil || !oldest.close() {
+		return false
+	}
+	p.stats.dropped.Add(1)
+	return true
+}
+
 // snapshotLocked lists the open pairs. p.mu must be held.
 func (p *Proxy) snapshotLocked() []*pair {
 	list := make([]*pair, 0, len(p.pairs))
@@ -182,6 +202,8 @@ func (p *Proxy) startPair(client net.Conn) {
 		c.close()
 		return
 	}
+	p.nextSeq++
+	c.seq = p.nextSeq
 	p.pairs[c] = struct{}{}
 	p.wg.Add(1) // under p.mu with closed == false: never races Close's Wait
 	p.mu.Unlock()
@@ -196,6 +218,9 @@ func (p *Proxy) runPair(c *pair) {
 	defer p.forget(c)
 	defer c.close()
 
+	if hold := time.Duration(p.faults.holdNew.Load()); hold > 0 && !sleepCtx(c.ctx, hold) {
+		return
+	}
 	dialCtx, cancel := context.WithTimeout(c.ctx, dialTimeout)
 	var d net.Dialer
 	server, err := d.DialContext(dialCtx, "tcp", p.target)
@@ -230,6 +255,7 @@ func (p *Proxy) forget(c *pair) {
 
 // pair is one client connection and its connection to the target.
 type pair struct {
+	seq    uint64          // accept order, from 1
 	ctx    context.Context // done once the pair is closed (or the proxy is)
 	cancel context.CancelFunc
 	client net.Conn

@@ -1,0 +1,91 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
+)
+
+// maxResends bounds how often one request is sent again. A request is
+// resent only when a connection fails under it, and only to a manager that
+// is connected, so the bound is never reached in practice; it keeps a
+// pathological flapping server from looping a call forever when its
+// context has no deadline.
+const maxResends = 32
+
+// Do sends one request through the least-loaded connected manager; see
+// manager.Do. A request that was never sent (queued on a manager whose
+// connection died, or on one redialing) goes at once to another connected
+// manager; a read-only request lost with its connection after it was sent
+// is sent once more, unless DisableReadRetry; a write that was sent is
+// never sent again. When no manager is connected a request waits for one
+// to reconnect, no longer than ctx and ReconnectWait, then fails with a
+// *manager.ConnError carrying the latest connection failure.
+func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
+	v, _, err := p.send(ctx, req)
+	return v, err
+}
+
+// DoMulti sends a pipeline through the least-loaded connected manager as
+// one FIFO entry; see manager.DoMulti and Do. It is resent after a sent
+// failure only if req.ReadOnly says every command in it only reads.
+func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
+	v, vs, err := p.send(ctx, req)
+	if err == nil && vs == nil {
+		vs = []resp.Value{v} // a pipeline of one is answered like a single command
+	}
+	return vs, err
+}
+
+// send runs req until it has an outcome nobody may retry. It takes
+// ownership of req.
+func (p *Pool) send(ctx context.Context, req *manager.Request) (resp.Value, []resp.Value, error) {
+	var waitUntil time.Time
+	readRetried := false
+	for resends := 0; ; resends++ {
+		m, err := p.pickConnected(ctx, req, &waitUntil)
+		if err != nil {
+			return resp.Value{}, nil, err
+		}
+		if !m.Send(ctx, req) {
+			return resp.Value{}, nil, ctx.Err()
+		}
+		v, vs, err := req.Result()
+		if counter := p.resendCounter(req, err, &readRetried); counter != nil && resends < maxResends {
+			counter.Add(1)
+			req.Rearm()
+			continue
+		}
+		req.Release()
+		return v, vs, err
+	}
+}
+
+// resendCounter decides whether a request that failed with err is sent
+// again, and returns the counter to charge for it (nil: not sent again).
+func (p *Pool) resendCounter(req *manager.Request, err error, readRetried *bool) *atomic.Uint64 {
+	var ce *manager.ConnError
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	switch {
+	case !ce.Sent:
+		return &p.rerouted
+	case req.ReadOnly && p.readRetry && !*readRetried:
+		*readRetried = true
+		return &p.retried
+	}
+	return nil
+}
+
+// Rerouted returns how many times a request that was never sent went to
+// another manager because its connection failed.
+func (p *Pool) Rerouted() uint64 { return p.rerouted.Load() }
+
+// Retried returns how many read-only requests were sent once more after
+// their connection failed under them.
+func (p *Pool) Retried() uint64 { return p.retried.Load() }
