@@ -273,6 +273,7 @@ func TestChaosBlackholeIsDetectedAsStall(t *testing.T) {
 		Addr: proxy.Addr(), Managers: 1,
 		StallTimeout: 100 * time.Millisecond, PingTimeout: 50 * time.Millisecond,
 		BackoffMin: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond, ShutdownTimeout: 100 * time.Millisecond,
+		DisableReadRetry: true, // the GET must show the stall, not be retried past it
 	})
 	require.NoError(t, err)
 	defer c.Close()

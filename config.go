@@ -77,6 +77,14 @@ type Config struct {
 	// reconnect when none is connected, before failing with a *ConnError
 	// (default 5s). The call's context can end the wait sooner.
 	ReconnectWait time.Duration
+	// DisableReadRetry stops the one retry of read-only commands. By
+	// default a request made only of read-only commands (GET, MGET, HGETALL,
+	// ... : those Redis flags read-only) that was sent when its connection
+	// failed is sent once more, on another connection or the reconnected
+	// one. Writes, and Do of a command the client does not know, are never
+	// sent twice. A request that was never sent always goes to another
+	// connection, whatever this says.
+	DisableReadRetry bool
 	// BackoffMin and BackoffMax bound the pause between reconnect
 	// attempts of a manager: the first attempt is immediate, then the
 	// pause doubles from BackoffMin (default 25ms) up to BackoffMax
@@ -204,10 +212,11 @@ func (c Config) poolConfig() pool.Config {
 		shutdown = DefaultShutdownTimeout
 	}
 	return pool.Config{
-		Managers:        managers,
-		ShutdownTimeout: shutdown,
-		MaxDedicated:    c.MaxDedicated,
-		ReconnectWait:   c.ReconnectWait,
+		Managers:         managers,
+		ShutdownTimeout:  shutdown,
+		MaxDedicated:     c.MaxDedicated,
+		ReconnectWait:    c.ReconnectWait,
+		DisableReadRetry: c.DisableReadRetry,
 		Manager: manager.Config{
 			Addr:             c.Addr,
 			Dial:             c.Dial,

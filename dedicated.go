@@ -80,7 +80,7 @@ func (d *DedicatedConn) Receive(ctx context.Context) (Value, error) {
 
 // track records what a command does to the connection's state.
 func (d *DedicatedConn) track(args []any) {
-	var name [16]byte
+	var name [commandNameMax]byte
 	n, _ := upperName(&name, args[0])
 	switch string(name[:n]) {
 	case "MULTI":
@@ -125,7 +125,7 @@ func (c *Client) routeDo(ctx context.Context, args []any) (Value, bool, error) {
 }
 
 func commandLabel(args []any) string {
-	var name [16]byte
+	var name [commandNameMax]byte
 	n, _ := upperName(&name, args[0])
 	return string(name[:n])
 }

@@ -380,5 +380,3 @@ func waitUntilBlockedIn(t *testing.T, fn string) {
 	}
 	t.Fatalf("no goroutine reached %s within %v", fn, hostileLimit)
 }
-
-

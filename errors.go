@@ -16,11 +16,17 @@ var ErrClosed = manager.ErrClosed
 // not answer an empty command, so it is never sent.)
 var ErrEmptyCommand = errors.New("redmux: Do needs at least a command name")
 
+// ErrMaybeExecuted matches, with errors.Is, a *ConnError whose request was
+// sent before its connection failed: the server may or may not have run
+// it. A *ConnError that does not match it was never sent.
+var ErrMaybeExecuted = manager.ErrMaybeExecuted
+
 // ConnError reports a request that failed because of its connection: the
 // dial, the handshake, a write or a read failed, or the connection was lost
 // while the request waited. It names the operation, the server address, the
-// command and the cause (Unwrap), never a password. A command that failed
-// with a ConnError after it was written may or may not have run.
+// command and the cause (Unwrap), never a password. Its Sent field (and
+// errors.Is(err, ErrMaybeExecuted)) tells whether the request was sent: if
+// so, the command may or may not have run; if not, it did not run.
 type ConnError = manager.ConnError
 
 // RedisError is an error reply from the server, such as "ERR unknown

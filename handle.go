@@ -119,6 +119,7 @@ func (c *Client) Do(ctx context.Context, args ...any) (Value, error) {
 		req.Release()
 		return Value{}, err
 	}
+	req.ReadOnly = isReadOnly(args)
 	return c.do(ctx, req)
 }
 
@@ -152,9 +153,11 @@ func (c *Client) withCommandTimeout(ctx context.Context) (context.Context, conte
 }
 
 // command starts a request for a command with a fixed number of
-// arguments: the array header and the command name.
+// arguments: the array header and the command name. name must be upper
+// case.
 func command(name string, nargs int) *manager.Request {
 	req := manager.NewRequest()
+	_, req.ReadOnly = readOnlyCommands[name]
 	req.Cmd = resp.AppendArrayHeader(req.Cmd, nargs+1)
 	req.Cmd = resp.AppendBulkString(req.Cmd, name)
 	return req

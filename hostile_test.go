@@ -352,7 +352,12 @@ func (h hostileReply) script(received chan<- struct{}, release <-chan struct{}) 
 	}
 }
 
+// config is the client configuration of a hostile case. Read retry is off:
+// the victim, a GET, would otherwise be sent once more and succeed, and
+// these cases check what a caller sees of the failure itself
+// (TestReadRetry... cover the retry).
 func (h hostileReply) config(cfg redmux.Config) redmux.Config {
+	cfg.DisableReadRetry = true
 	if h.cfg != nil {
 		h.cfg(&cfg)
 	}
@@ -367,6 +372,8 @@ func (h hostileReply) checkVictim(t *testing.T, r getResult, start time.Time, ad
 	assert.Equal(t, "read", ce.Op)
 	assert.Equal(t, addr, ce.Addr)
 	assert.Equal(t, "GET", ce.Cmd)
+	assert.True(t, ce.Sent, "the GET was sent")
+	assert.ErrorIs(t, r.err, redmux.ErrMaybeExecuted)
 	assert.Contains(t, r.err.Error(), addr)
 	h.cause(t, r.err)
 	elapsed := r.at.Sub(start)

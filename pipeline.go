@@ -23,6 +23,7 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 		return nil, nil
 	}
 	req := manager.NewRequest()
+	req.ReadOnly = true
 	for _, args := range cmds {
 		if err := checkPipelined(args); err != nil {
 			req.Release()
@@ -33,6 +34,7 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 			req.Release()
 			return nil, err
 		}
+		req.ReadOnly = req.ReadOnly && isReadOnly(args)
 	}
 	req.Replies = len(cmds)
 	if c.closed.Load() {

@@ -23,7 +23,7 @@ func routeOf(args []any) route {
 	if len(args) == 0 {
 		return routeShared
 	}
-	var name [16]byte
+	var name [commandNameMax]byte
 	n, ok := upperName(&name, args[0])
 	if !ok {
 		return routeShared
@@ -47,9 +47,13 @@ func routeOf(args []any) route {
 	return routeShared
 }
 
+// commandNameMax is the longest command name the classifiers look at;
+// longer names are not special (the longest Redis command is 20 bytes).
+const commandNameMax = 32
+
 // upperName writes the upper-cased command name into dst without
 // allocating. Names longer than dst are not special.
-func upperName(dst *[16]byte, arg any) (int, bool) {
+func upperName(dst *[commandNameMax]byte, arg any) (int, bool) {
 	var s string
 	switch a := arg.(type) {
 	case string:

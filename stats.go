@@ -10,6 +10,12 @@ type ManagerStats = manager.Stats
 // Stats is a snapshot of every manager behind a Client.
 type Stats struct {
 	Managers []ManagerStats
+	// Rerouted counts requests that were never sent when their
+	// connection failed and went to another connection.
+	Rerouted uint64
+	// Retried counts read-only requests sent once more because their
+	// connection failed after they were sent.
+	Retried uint64
 }
 
 // Total adds up the counters of every manager.
@@ -38,7 +44,7 @@ func (s Stats) Total() ManagerStats {
 // time, also on a closed handle.
 func (c *Client) Stats() Stats {
 	ms := c.pool.Managers()
-	s := Stats{Managers: make([]ManagerStats, len(ms))}
+	s := Stats{Managers: make([]ManagerStats, len(ms)), Rerouted: c.pool.Rerouted(), Retried: c.pool.Retried()}
 	for i, m := range ms {
 		s.Managers[i] = m.Stats()
 	}
