@@ -2,43 +2,9 @@ package redmux
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"net"
-	"net/url"
-	"runtime"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/redmux/redmux/manager"
-	"github.com/redmux/redmux/pool"
-	"github.com/redmux/redmux/resp"
 )
-
-// Defaults for the zero values of Config.
-const (
-	DefaultShutdownTimeout  = 5 * time.Second
-	DefaultDialTimeout      = manager.DefaultDialTimeout
-	DefaultHandshakeTimeout = manager.DefaultHandshakeTimeout
-	DefaultReconnectWait    = pool.DefaultReconnectWait
-	DefaultStallTimeout     = manager.DefaultStallTimeout
-	DefaultPingTimeout      = manager.DefaultPingTimeout
-	DefaultQueueLen         = manager.DefaultQueueLen
-	DefaultMaxInFlight      = manager.DefaultMaxInFlight
-	DefaultMaxBatchBytes    = manager.DefaultMaxBatchBytes
-	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
-	// more connections than this profitably (see BENCHMARKS.md).
-	maxDefaultManagers = 4
-)
-
-// DefaultManagers is the number of managers used when Config.Managers is
-// zero: GOMAXPROCS, at least 2 and at most 4. Automatic pipelining makes a
-// few connections enough to saturate a single-threaded server; more only
-// shrink each connection's batches (see BENCHMARKS.md for the measurement).
-func DefaultManagers() int {
-	return min(max(runtime.GOMAXPROCS(0), 2), maxDefaultManagers)
-}
 
 // Config configures a Client. Zero values mean the defaults. New rejects a
 // negative value, or one past its field's upper bound, with a *ConfigError
@@ -115,7 +81,7 @@ type Config struct {
 	MaxDedicated int
 	// Limits bound what the reply reader accepts; zero fields take the
 	// resp package's defaults (512 MiB bulk strings, like Redis).
-	Limits resp.Limits
+	Limits Limits
 
 	// Dial, if set, opens connections instead of a TCP dial with
 	// keep-alive (for proxies, custom TLS or tests). It is called with
@@ -124,159 +90,3 @@ type Config struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
-// Upper bounds of Config's numeric fields. Past them a value is a mistake
-// (or would exhaust memory before the first command), so New rejects it
-// with a *ConfigError naming the field. The Config docs list them.
-const (
-	limitManagers     = 1024
-	limitQueueLen     = 1 << 20
-	limitMaxInFlight  = 1 << 20
-	limitBatchBytes   = 64 << 20
-	limitMaxDedicated = 1 << 16
-	limitDB           = math.MaxInt32
-	limitDuration     = 24 * time.Hour
-	limitBulkLen      = 4 << 30
-	limitAggregateLen = 1 << 31
-	limitDepth        = 1024
-)
-
-// validate reports the first invalid field by name.
-func (c Config) validate() error {
-	if c.Addr == "" {
-		return &ConfigError{Field: "Addr", Reason: "is empty; want host:port"}
-	}
-	for _, f := range []struct {
-		name       string
-		value, max int64
-		unit       string
-	}{
-		{"Managers", int64(c.Managers), limitManagers, ""},
-		{"DB", int64(c.DB), limitDB, ""},
-		{"DialTimeout", int64(c.DialTimeout), int64(limitDuration), "duration"},
-		{"HandshakeTimeout", int64(c.HandshakeTimeout), int64(limitDuration), "duration"},
-		{"CommandTimeout", int64(c.CommandTimeout), int64(limitDuration), "duration"},
-		{"ReconnectWait", int64(c.ReconnectWait), int64(limitDuration), "duration"},
-		{"BackoffMin", int64(c.BackoffMin), int64(limitDuration), "duration"},
-		{"BackoffMax", int64(c.BackoffMax), int64(limitDuration), "duration"},
-		{"StallTimeout", int64(c.StallTimeout), int64(limitDuration), "duration"},
-		{"PingTimeout", int64(c.PingTimeout), int64(limitDuration), "duration"},
-		{"ShutdownTimeout", int64(c.ShutdownTimeout), int64(limitDuration), "duration"},
-		{"QueueLen", int64(c.QueueLen), limitQueueLen, ""},
-		{"MaxInFlight", int64(c.MaxInFlight), limitMaxInFlight, ""},
-		{"MaxBatchBytes", int64(c.MaxBatchBytes), limitBatchBytes, ""},
-		{"MaxDedicated", int64(c.MaxDedicated), limitMaxDedicated, ""},
-		{"Limits.MaxBulkLen", c.Limits.MaxBulkLen, limitBulkLen, ""},
-		{"Limits.MaxAggregateLen", c.Limits.MaxAggregateLen, limitAggregateLen, ""},
-		{"Limits.MaxDepth", int64(c.Limits.MaxDepth), limitDepth, ""},
-	} {
-		if err := checkRange(f.name, f.value, f.max, f.unit == "duration"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// checkRange accepts 0 (the default) up to max.
-func checkRange(field string, value, max int64, isDuration bool) error {
-	show := func(v int64) string {
-		if isDuration {
-			return time.Duration(v).String()
-		}
-		return strconv.FormatInt(v, 10)
-	}
-	switch {
-	case value < 0:
-		return &ConfigError{Field: field, Reason: fmt.Sprintf("is %s; must be 0 (default) or positive", show(value))}
-	case value > max:
-		return &ConfigError{Field: field, Reason: fmt.Sprintf("is %s; must be at most %s", show(value), show(max))}
-	}
-	return nil
-}
-
-// ConfigError reports an invalid Config field.
-type ConfigError struct {
-	Field  string
-	Reason string
-}
-
-func (e *ConfigError) Error() string { return "redmux: Config." + e.Field + " " + e.Reason }
-
-// poolConfig turns c, already validated, into the pool's configuration.
-func (c Config) poolConfig() pool.Config {
-	managers := c.Managers
-	if managers == 0 {
-		managers = DefaultManagers()
-	}
-	shutdown := c.ShutdownTimeout
-	if shutdown == 0 {
-		shutdown = DefaultShutdownTimeout
-	}
-	return pool.Config{
-		Managers:         managers,
-		ShutdownTimeout:  shutdown,
-		MaxDedicated:     c.MaxDedicated,
-		ReconnectWait:    c.ReconnectWait,
-		DisableReadRetry: c.DisableReadRetry,
-		Manager: manager.Config{
-			Addr:             c.Addr,
-			Dial:             c.Dial,
-			DialTimeout:      c.DialTimeout,
-			HandshakeTimeout: c.HandshakeTimeout,
-			Handshake:        c.handshake(),
-			QueueLen:         c.QueueLen,
-			MaxInFlight:      c.MaxInFlight,
-			MaxBatchBytes:    c.MaxBatchBytes,
-			Limits:           c.Limits,
-			BackoffMin:       c.BackoffMin,
-			BackoffMax:       c.BackoffMax,
-			StallTimeout:     c.stallTimeout(),
-			PingTimeout:      c.PingTimeout,
-		},
-	}
-}
-
-func (c Config) stallTimeout() time.Duration {
-	if c.DisableStallDetection {
-		return -1
-	}
-	return c.StallTimeout
-}
-
-// ParseURL reads a redis://[user[:password]@]host[:port][/db] URL into a
-// Config. The port defaults to 6379 and the db to 0.
-func ParseURL(rawURL string) (Config, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return Config{}, fmt.Errorf("redmux: invalid URL: %w", redactURLError(err))
-	}
-	if u.Scheme != "redis" {
-		return Config{}, fmt.Errorf("redmux: URL scheme %q is not supported; want redis://", u.Scheme)
-	}
-	host, port := u.Hostname(), u.Port()
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	if port == "" {
-		port = "6379"
-	}
-	cfg := Config{Addr: net.JoinHostPort(host, port)}
-	if u.User != nil {
-		cfg.Username = u.User.Username()
-		cfg.Password, _ = u.User.Password()
-	}
-	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
-		if cfg.DB, err = strconv.Atoi(db); err != nil || cfg.DB < 0 {
-			return Config{}, fmt.Errorf("redmux: URL database %q is not a non-negative number", db)
-		}
-	}
-	return cfg, nil
-}
-
-// redactURLError drops the URL text, which may hold a password, from a
-// parse error.
-func redactURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
-	}
-	return err
-}

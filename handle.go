@@ -55,6 +55,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg = cfg.resolved()
 	p, err := pool.New(ctx, cfg.poolConfig())
 	if err != nil {
 		return nil, err

@@ -2,33 +2,19 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 
 	"github.com/redmux/redmux/resp"
 )
 
-// Defaults for the zero values of Config.
-const (
-	DefaultQueueLen      = 1024
-	DefaultMaxInFlight   = 4096
-	DefaultMaxBatchBytes = 64 << 10
-	DefaultDialTimeout   = 5 * time.Second
-	DefaultBackoffMin    = 25 * time.Millisecond
-	DefaultBackoffMax    = 2 * time.Second
-	// A command that takes Redis seconds is rare (KEYS on a large
-	// database, a slow script); a dead peer is not. Blocking commands run
-	// on dedicated connections and never trip this.
-	DefaultStallTimeout     = 3 * time.Second
-	DefaultPingTimeout      = time.Second
-	DefaultHandshakeTimeout = 5 * time.Second
-)
-
 // Dialer opens a connection to addr on network ("tcp" or "unix"). It must
 // honour ctx. (*net.Dialer).DialContext and (*tls.Dialer).DialContext fit.
 type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// Config configures one manager. Zero values mean the defaults above.
+// Config configures one manager. Every field must be set (the root
+// package resolves defaults); New refuses an unresolved Config.
 type Config struct {
 	// Addr is the server's address, used for dialing and in errors.
 	Addr string
@@ -66,51 +52,33 @@ type Config struct {
 	// StallTimeout and PingTimeout drive stall detection (invariant 9):
 	// when the oldest unanswered request has waited longer than
 	// StallTimeout, a PING is sent; if it gets no reply within PingTimeout
-	// the connection is declared dead. A negative StallTimeout turns
-	// stall detection off.
+	// the connection is declared dead. A StallTimeout of 0 turns stall
+	// detection off.
 	StallTimeout, PingTimeout time.Duration
 	// HandshakeTimeout bounds the handshake after the dial.
 	HandshakeTimeout time.Duration
 }
 
-func (c Config) withDefaults() Config {
-	if c.Dial == nil {
-		c.Dial = dialKeepAlive
+// check reports the first field a caller left unresolved: the manager
+// applies no defaults, the root package resolves every field first.
+func (c Config) check() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("manager: Config.Addr is empty")
+	case c.Network == "":
+		return errors.New("manager: Config.Network is empty")
+	case c.Dial == nil:
+		return errors.New("manager: Config.Dial is nil")
+	case c.DialTimeout <= 0, c.HandshakeTimeout <= 0:
+		return errors.New("manager: Config.DialTimeout and HandshakeTimeout must be positive")
+	case c.QueueLen <= 0, c.MaxInFlight <= 0, c.MaxBatchBytes <= 0:
+		return errors.New("manager: Config.QueueLen, MaxInFlight and MaxBatchBytes must be positive")
+	case c.BackoffMin <= 0, c.BackoffMax < c.BackoffMin:
+		return errors.New("manager: Config.BackoffMin must be positive and BackoffMax at least BackoffMin")
+	case c.StallTimeout > 0 && c.PingTimeout <= 0:
+		return errors.New("manager: Config.PingTimeout must be positive when stall detection is on")
+	case c.Limits != c.Limits.Resolved():
+		return errors.New("manager: Config.Limits is not resolved")
 	}
-	if c.Network == "" {
-		c.Network = "tcp"
-	}
-	if c.DialTimeout <= 0 {
-		c.DialTimeout = DefaultDialTimeout
-	}
-	if c.QueueLen <= 0 {
-		c.QueueLen = DefaultQueueLen
-	}
-	if c.MaxInFlight <= 0 {
-		c.MaxInFlight = DefaultMaxInFlight
-	}
-	if c.MaxBatchBytes <= 0 {
-		c.MaxBatchBytes = DefaultMaxBatchBytes
-	}
-	if c.StallTimeout == 0 {
-		c.StallTimeout = DefaultStallTimeout
-	}
-	if c.PingTimeout <= 0 {
-		c.PingTimeout = DefaultPingTimeout
-	}
-	if c.HandshakeTimeout <= 0 {
-		c.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if c.BackoffMin <= 0 {
-		c.BackoffMin = DefaultBackoffMin
-	}
-	if c.BackoffMax < c.BackoffMin {
-		c.BackoffMax = max(DefaultBackoffMax, c.BackoffMin)
-	}
-	return c
-}
-
-func dialKeepAlive(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := net.Dialer{KeepAlive: 15 * time.Second}
-	return d.DialContext(ctx, network, addr)
+	return nil
 }

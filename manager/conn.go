@@ -33,7 +33,9 @@ type Conn struct {
 // Dial opens a dedicated connection with cfg's dialer, timeout, handshake
 // and reader limits.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
-	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	s, err := connect(ctx, cfg, new(atomic.Uint64))
 	if err != nil {
 		return nil, err

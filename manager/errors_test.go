@@ -133,6 +133,7 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 
 			// The manager reconnects and serves again.
 			sc2 := fs.conn(t)
+			eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 			ping := goDo(testContext(t), m, "PING")
 			sc2.expect(t, "PING")
 			sc2.reply(t, resp.SimpleString("PONG"))
@@ -196,12 +197,12 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 				ctx, cancel = tc.ctx()
 			}
 			defer cancel()
-			m, err := New(ctx, Config{
+			m, err := New(ctx, testConfig(Config{
 				Addr:        testAddr,
 				Dial:        fs.dial,
 				DialTimeout: 100 * time.Millisecond,
 				Handshake:   HandshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
-			})
+			}))
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
 			}
@@ -244,7 +245,7 @@ func TestHandshakeErrorReply(t *testing.T) {
 				}
 				_ = sc.send(answer(cmd))
 			})
-			m, err := New(testContext(t), Config{Addr: testAddr, Dial: fs.dial, Handshake: HandshakeCommands(handshake...)})
+			m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial, Handshake: HandshakeCommands(handshake...)}))
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
 			}

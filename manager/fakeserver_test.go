@@ -325,7 +325,7 @@ func (c *clientConn) Write(p []byte) (int, error) {
 func newManager(t *testing.T, fs *fakeServer, cfg Config) *Manager {
 	t.Helper()
 	cfg.Addr, cfg.Dial = testAddr, fs.dial
-	m, err := New(testContext(t), cfg)
+	m, err := New(testContext(t), testConfig(cfg))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

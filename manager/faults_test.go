@@ -83,7 +83,7 @@ func wantConnError(t *testing.T, r result, op, cmd string) *ConnError {
 func newFaultManager(t *testing.T, fs *fakeServer, cfg Config) *Manager {
 	t.Helper()
 	cfg.Addr, cfg.Dial = testAddr, fs.dial
-	m, err := New(testContext(t), cfg)
+	m, err := New(testContext(t), testConfig(cfg))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

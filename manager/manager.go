@@ -82,7 +82,9 @@ type Manager struct {
 // New dials cfg.Addr, runs the handshake and starts the manager's
 // goroutines. On failure it returns a *ConnError and leaves nothing running.
 func New(ctx context.Context, cfg Config) (*Manager, error) {
-	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	m := &Manager{
 		cfg:       cfg,
 		queue:     make(chan *Request, cfg.QueueLen),

@@ -28,7 +28,7 @@ func TestRegressionShutdownAtDeadlineReconnects(t *testing.T) {
 			}
 			return nil
 		})
-		m, err := New(testContext(t), Config{Addr: testAddr, Dial: fs.dial})
+		m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial}))
 		if err != nil {
 			t.Fatal(err)
 		}

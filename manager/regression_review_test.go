@@ -59,7 +59,7 @@ func TestRegressionReconnectStormOnAcceptAndDrop(t *testing.T) {
 			_ = c.Close()
 		}
 	}()
-	m, err := New(testContext(t), Config{Addr: l.Addr().String(), BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+	m, err := New(testContext(t), testConfig(Config{Addr: l.Addr().String(), BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}

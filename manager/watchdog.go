@@ -26,7 +26,7 @@ var pingCommand = resp.AppendCommandStrings(nil, "PING")
 // slow caller never kills a connection.
 func (m *Manager) watch() {
 	defer close(m.watchDone)
-	if m.cfg.StallTimeout < 0 {
+	if m.cfg.StallTimeout <= 0 {
 		<-m.shutdown
 		return
 	}

@@ -10,10 +10,6 @@ import (
 	"github.com/redmux/redmux/manager"
 )
 
-// DefaultMaxDedicated bounds the dedicated connections open at once when
-// Config.MaxDedicated is zero.
-const DefaultMaxDedicated = 16
-
 // dedicated lends connections of their own for blocking, transactional and
 // pub/sub use (invariant 11). Idle ones are kept for reuse; a connection
 // that broke or was left with state on it is destroyed instead.
@@ -30,9 +26,6 @@ type dedicated struct {
 }
 
 func newDedicated(cfg manager.Config, maxSize int) (*dedicated, error) {
-	if maxSize <= 0 {
-		maxSize = DefaultMaxDedicated
-	}
 	p, err := puddle.NewPool(&puddle.Config[*manager.Conn]{
 		Constructor: func(ctx context.Context) (*manager.Conn, error) { return manager.Dial(ctx, cfg) },
 		Destructor:  func(c *manager.Conn) { _ = c.Close() },

@@ -17,7 +17,8 @@ import (
 	"github.com/redmux/redmux/manager"
 )
 
-// Config configures a pool.
+// Config configures a pool. Every field must be set: the root package
+// resolves defaults.
 type Config struct {
 	// Managers is how many managers (connections) to run; at least 1.
 	Managers int
@@ -26,20 +27,15 @@ type Config struct {
 	// ShutdownTimeout bounds how long the final Release waits for replies
 	// to requests already written.
 	ShutdownTimeout time.Duration
-	// MaxDedicated bounds the dedicated connections open at once
-	// (0 means DefaultMaxDedicated).
+	// MaxDedicated bounds the dedicated connections open at once.
 	MaxDedicated int
 	// ReconnectWait bounds how long a request waits for a manager to
-	// reconnect when none is connected (0 means DefaultReconnectWait).
+	// reconnect when none is connected.
 	ReconnectWait time.Duration
 	// DisableReadRetry stops read-only requests lost with their
 	// connection after they were sent from being sent once more.
 	DisableReadRetry bool
 }
-
-// DefaultReconnectWait is how long a request waits, at most, for some
-// manager to reconnect when none is connected.
-const DefaultReconnectWait = 5 * time.Second
 
 // Pool is a set of managers sharing one reference count. All methods are
 // safe for concurrent use.
@@ -63,17 +59,14 @@ type Pool struct {
 // to connect, the ones that did are shut down and the first error is
 // returned; nothing is left running. The pool starts with one reference.
 func New(ctx context.Context, cfg Config) (*Pool, error) {
-	if cfg.Managers < 1 {
-		return nil, errors.New("redmux: pool needs at least one manager")
+	if cfg.Managers < 1 || cfg.MaxDedicated < 1 || cfg.ReconnectWait <= 0 {
+		return nil, errors.New("pool: Config.Managers, MaxDedicated and ReconnectWait must be positive (the root package resolves them)")
 	}
 	p := &Pool{
 		shutdownTimeout: cfg.ShutdownTimeout,
 		reconnectWait:   cfg.ReconnectWait,
 		readRetry:       !cfg.DisableReadRetry,
 		up:              make(chan struct{}),
-	}
-	if p.reconnectWait <= 0 {
-		p.reconnectWait = DefaultReconnectWait
 	}
 	userOnReconnect := cfg.Manager.OnReconnect
 	cfg.Manager.OnReconnect = func() {

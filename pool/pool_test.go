@@ -63,7 +63,7 @@ func newPool(t *testing.T, managers int) *Pool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := New(ctx, Config{Managers: managers, Manager: manager.Config{Addr: silentServer(t)}, ShutdownTimeout: time.Millisecond})
+	p, err := New(ctx, testConfig(Config{Managers: managers, Manager: manager.Config{Addr: silentServer(t)}, ShutdownTimeout: time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestNewFailsWholeWhenOneManagerCannotConnect(t *testing.T) {
 		var d net.Dialer
 		return d.DialContext(ctx, "tcp", addr)
 	}}}
-	_, err := New(context.Background(), cfg)
+	_, err := New(context.Background(), testConfig(cfg))
 	var cerr *manager.ConnError
 	if !errors.As(err, &cerr) || cerr.Op != "dial" {
 		t.Fatalf("New: %v, want a dial *ConnError", err)

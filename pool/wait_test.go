@@ -118,7 +118,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 	g.up.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), reconnectTestLimit)
 	defer cancel()
-	p, err := New(ctx, Config{
+	p, err := New(ctx, testConfig(Config{
 		Managers:        managers,
 		ReconnectWait:   reconnectWait,
 		ShutdownTimeout: time.Second,
@@ -128,7 +128,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 			BackoffMin: 5 * time.Millisecond,
 			BackoffMax: 20 * time.Millisecond,
 		},
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

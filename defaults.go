@@ -1,0 +1,122 @@
+package redmux
+
+import (
+	"context"
+	"net"
+	"runtime"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/pool"
+	"github.com/redmux/redmux/resp"
+)
+
+// Defaults for the zero values of Config. Config.resolved applies them, in
+// this one place; the layers below take finished values.
+const (
+	DefaultShutdownTimeout  = 5 * time.Second
+	DefaultDialTimeout      = 5 * time.Second
+	DefaultHandshakeTimeout = 5 * time.Second
+	DefaultReconnectWait    = 5 * time.Second
+	// A command that takes Redis seconds is rare (KEYS on a large
+	// database, a slow script); a dead peer is not. Blocking commands run
+	// on dedicated connections and never trip this.
+	DefaultStallTimeout  = 3 * time.Second
+	DefaultPingTimeout   = time.Second
+	DefaultBackoffMin    = 25 * time.Millisecond
+	DefaultBackoffMax    = 2 * time.Second
+	DefaultQueueLen      = 1024
+	DefaultMaxInFlight   = 4096
+	DefaultMaxBatchBytes = 64 << 10
+	DefaultMaxDedicated  = 16
+	// DefaultKeepAlive is the TCP keep-alive period of connections dialed
+	// without a Config.Dial.
+	DefaultKeepAlive = 15 * time.Second
+	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
+	// more connections than this profitably (see BENCHMARKS.md).
+	maxDefaultManagers = 4
+)
+
+// DefaultManagers is the number of managers used when Config.Managers is
+// zero: GOMAXPROCS, at least 2 and at most 4. Automatic pipelining makes a
+// few connections enough to saturate a single-threaded server; more only
+// shrink each connection's batches (see BENCHMARKS.md for the measurement).
+func DefaultManagers() int {
+	return min(max(runtime.GOMAXPROCS(0), 2), maxDefaultManagers)
+}
+
+// resolved returns a copy of c, already validated, with every zero value
+// replaced by its default. It is the only place defaults are applied.
+func (c Config) resolved() Config {
+	or := func(v, def time.Duration) time.Duration {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	orInt := func(v, def int) int {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	c.Managers = orInt(c.Managers, DefaultManagers())
+	c.DialTimeout = or(c.DialTimeout, DefaultDialTimeout)
+	c.HandshakeTimeout = or(c.HandshakeTimeout, DefaultHandshakeTimeout)
+	c.ReconnectWait = or(c.ReconnectWait, DefaultReconnectWait)
+	c.StallTimeout = or(c.StallTimeout, DefaultStallTimeout)
+	c.PingTimeout = or(c.PingTimeout, DefaultPingTimeout)
+	c.BackoffMin = or(c.BackoffMin, DefaultBackoffMin)
+	c.BackoffMax = max(or(c.BackoffMax, DefaultBackoffMax), c.BackoffMin)
+	c.ShutdownTimeout = or(c.ShutdownTimeout, DefaultShutdownTimeout)
+	c.QueueLen = orInt(c.QueueLen, DefaultQueueLen)
+	c.MaxInFlight = orInt(c.MaxInFlight, DefaultMaxInFlight)
+	c.MaxBatchBytes = orInt(c.MaxBatchBytes, DefaultMaxBatchBytes)
+	c.MaxDedicated = orInt(c.MaxDedicated, DefaultMaxDedicated)
+	c.Limits = c.Limits.Resolved()
+	if c.Dial == nil {
+		c.Dial = dialKeepAlive
+	}
+	return c
+}
+
+func dialKeepAlive(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{KeepAlive: DefaultKeepAlive}
+	return d.DialContext(ctx, network, addr)
+}
+
+// poolConfig turns c, resolved, into the pool's configuration.
+func (c Config) poolConfig() pool.Config {
+	stall := c.StallTimeout
+	if c.DisableStallDetection {
+		stall = 0 // below the root, 0 means off
+	}
+	return pool.Config{
+		Managers:         c.Managers,
+		ShutdownTimeout:  c.ShutdownTimeout,
+		MaxDedicated:     c.MaxDedicated,
+		ReconnectWait:    c.ReconnectWait,
+		DisableReadRetry: c.DisableReadRetry,
+		Manager: manager.Config{
+			Addr:             c.Addr,
+			Network:          "tcp",
+			Dial:             c.Dial,
+			DialTimeout:      c.DialTimeout,
+			HandshakeTimeout: c.HandshakeTimeout,
+			Handshake:        c.handshake(),
+			QueueLen:         c.QueueLen,
+			MaxInFlight:      c.MaxInFlight,
+			MaxBatchBytes:    c.MaxBatchBytes,
+			Limits:           c.Limits,
+			BackoffMin:       c.BackoffMin,
+			BackoffMax:       c.BackoffMax,
+			StallTimeout:     stall,
+			PingTimeout:      c.PingTimeout,
+		},
+	}
+}
+
+// Limits bound what the reply reader accepts: the longest string, the
+// most elements in one aggregate, the deepest nesting. Zero fields mean
+// the defaults (512 MiB, 2^25 elements, depth 32).
+type Limits = resp.Limits

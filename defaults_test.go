@@ -1,0 +1,67 @@
+package redmux
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/redmux/redmux/pool"
+)
+
+// TestDefaultsResolvedOnce: Config.resolved is the one place defaults are
+// applied. From a Config holding only Addr it produces a finished copy in
+// which every numeric and function field is set, and the pool built from
+// it is accepted as is by the layers below, which apply no defaults.
+func TestDefaultsResolvedOnce(t *testing.T) {
+	c := Config{Addr: "127.0.0.1:1"}.resolved()
+	optional := map[string]bool{ // zero is a meaningful setting, not "unset"
+		"DB": true, "CommandTimeout": true, "Username": true, "Password": true,
+		"ClientName": true, "DisableReadRetry": true, "DisableStallDetection": true,
+	}
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		if !optional[name] && v.Field(i).IsZero() {
+			t.Errorf("resolved Config.%s is still zero", name)
+		}
+	}
+	if c.Limits != c.Limits.Resolved() {
+		t.Errorf("Limits not resolved: %+v", c.Limits)
+	}
+	if got := c.resolved(); !sameConfig(got, c) {
+		t.Errorf("resolving twice changed the Config")
+	}
+	pc := c.poolConfig()
+	if pc.Managers != DefaultManagers() || pc.ReconnectWait != DefaultReconnectWait ||
+		pc.Manager.StallTimeout != DefaultStallTimeout || pc.Manager.QueueLen != DefaultQueueLen {
+		t.Errorf("poolConfig = %+v, want the defaults", pc)
+	}
+}
+
+// TestStallDetectionOffIsOneConvention: DisableStallDetection reaches the
+// manager as StallTimeout 0, the one way the layers below say "off".
+func TestStallDetectionOffIsOneConvention(t *testing.T) {
+	c := Config{Addr: "127.0.0.1:1", DisableStallDetection: true, StallTimeout: time.Second}.resolved()
+	if got := c.poolConfig().Manager.StallTimeout; got != 0 {
+		t.Errorf("manager StallTimeout = %v with DisableStallDetection, want 0 (off)", got)
+	}
+}
+
+// TestInnerLayersRefuseUnresolvedConfig: a Config that skipped resolution
+// is an error below the root, never silently defaulted.
+func TestInnerLayersRefuseUnresolvedConfig(t *testing.T) {
+	_, err := pool.New(t.Context(), pool.Config{Managers: 1})
+	if err == nil {
+		t.Fatal("pool.New accepted an unresolved Config")
+	}
+	pc := Config{Addr: "127.0.0.1:1"}.resolved().poolConfig()
+	pc.Manager.QueueLen = 0
+	if _, err := pool.New(t.Context(), pc); err == nil {
+		t.Fatal("pool.New accepted a manager Config with QueueLen 0")
+	}
+}
+
+func sameConfig(a, b Config) bool {
+	a.Dial, b.Dial = nil, nil
+	return reflect.DeepEqual(a, b)
+}
