@@ -89,4 +89,3 @@ type Config struct {
 	// and (*tls.Dialer).DialContext fit as they are.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
-

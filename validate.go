@@ -83,4 +83,3 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string { return "redmux: Config." + e.Field + " " + e.Reason }
-
