@@ -23,6 +23,7 @@ help:
 test: redis-server
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run '^TestAllocationBudget$$' .   # allocation counts need a build without -race
 
 redis-server:
 	@./scripts/ensure-redis-server.sh

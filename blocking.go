@@ -11,7 +11,8 @@ import (
 // wait, from its own timeout argument: seconds for BLPOP and its kin,
 // milliseconds for WAIT, WAITAOF and XREAD/XREADGROUP BLOCK. forever is
 // true for a timeout of 0 (no limit); ok is false when the argument is
-// missing or not a number (the server will reject the command).
+// missing or not a number (the server will reject the command). name is
+// upper case; args are the arguments after it.
 func blockingTimeout(name string, args []any) (d time.Duration, forever, ok bool) {
 	var arg any
 	unit := time.Second
@@ -19,12 +20,12 @@ func blockingTimeout(name string, args []any) (d time.Duration, forever, ok bool
 	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX":
 		arg, ok = argAt(args, len(args)-1)
 	case "BLMPOP", "BZMPOP":
-		arg, ok = argAt(args, 1)
+		arg, ok = argAt(args, 0)
 	case "WAIT":
-		arg, ok = argAt(args, 2)
+		arg, ok = argAt(args, 1)
 		unit = time.Millisecond
 	case "WAITAOF":
-		arg, ok = argAt(args, 3)
+		arg, ok = argAt(args, 2)
 		unit = time.Millisecond
 	case "XREAD", "XREADGROUP":
 		arg, ok = argAfter(args, "BLOCK")
@@ -44,7 +45,7 @@ func blockingTimeout(name string, args []any) (d time.Duration, forever, ok bool
 }
 
 func argAt(args []any, i int) (any, bool) {
-	if i < 1 || i >= len(args) {
+	if i < 0 || i >= len(args) {
 		return nil, false
 	}
 	return args[i], true
@@ -52,7 +53,7 @@ func argAt(args []any, i int) (any, bool) {
 
 // argAfter returns the argument following the first one equal to word.
 func argAfter(args []any, word string) (any, bool) {
-	for i := 1; i+1 < len(args); i++ {
+	for i := 0; i+1 < len(args); i++ {
 		if isOneOf(args[i], word) {
 			return args[i+1], true
 		}
@@ -93,14 +94,14 @@ func argNumber(arg any) (float64, bool) {
 // has no deadline, the command may take its own timeout plus
 // CommandTimeout; a command that blocks without a limit, or whose timeout
 // cannot be read, keeps ctx as it is or gets CommandTimeout alone.
-func (c *Client) blockingContext(ctx context.Context, args []any) (context.Context, context.CancelFunc) {
+func (c *Client) blockingContext(ctx context.Context, name string, args []any) (context.Context, context.CancelFunc) {
 	if c.commandTimeout <= 0 {
 		return ctx, func() {}
 	}
 	if _, has := ctx.Deadline(); has {
 		return ctx, func() {}
 	}
-	d, forever, ok := blockingTimeout(commandLabel(args), args)
+	d, forever, ok := blockingTimeout(commandLabel(name), args)
 	switch {
 	case forever:
 		return ctx, func() {}

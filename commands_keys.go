@@ -16,40 +16,63 @@ const (
 )
 
 // Del deletes keys and returns how many existed.
-func (c *Client) Del(ctx context.Context, keys ...string) (int64, error) {
-	return c.keysCommand(ctx, "DEL", keys)
+func (c commands) Del(ctx context.Context, keys ...string) (int64, error) {
+	return run(ctx, c.r, keysIntCmd("DEL", keys))
 }
+
+// Del queues DEL; see Client.Del.
+func (b *Batch) Del(keys ...string) *Reply[int64] { return add(b, keysIntCmd("DEL", keys)) }
 
 // Exists returns how many of keys exist (a key named twice counts twice).
-func (c *Client) Exists(ctx context.Context, keys ...string) (int64, error) {
-	return c.keysCommand(ctx, "EXISTS", keys)
+func (c commands) Exists(ctx context.Context, keys ...string) (int64, error) {
+	return run(ctx, c.r, keysIntCmd("EXISTS", keys))
 }
 
-func (c *Client) keysCommand(ctx context.Context, name string, keys []string) (int64, error) {
-	req := command(name, len(keys))
-	for _, k := range keys {
-		req.Cmd = resp.AppendBulkString(req.Cmd, k)
-	}
-	return intReply(c.do(ctx, req))
+// Exists queues EXISTS; see Client.Exists.
+func (b *Batch) Exists(keys ...string) *Reply[int64] { return add(b, keysIntCmd("EXISTS", keys)) }
+
+func keysIntCmd(name string, keys []string) cmd[int64] {
+	return cmd[int64]{withKeys(name, keys), decodeInt}
 }
 
 // Expire sets key to expire after ttl (millisecond precision, PEXPIRE) and
 // reports whether the key exists. A positive ttl shorter than a millisecond
 // counts as one millisecond; a ttl of zero or less deletes the key, as in
 // Redis.
-func (c *Client) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+func (c commands) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return run(ctx, c.r, expireCmd(key, ttl))
+}
+
+// Expire queues PEXPIRE; see Client.Expire.
+func (b *Batch) Expire(key string, ttl time.Duration) *Reply[bool] {
+	return add(b, expireCmd(key, ttl))
+}
+
+func expireCmd(key string, ttl time.Duration) cmd[bool] {
 	req := command("PEXPIRE", 2)
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
 	req.Cmd = resp.AppendBulkInt(req.Cmd, ttlMillis(ttl))
-	n, err := intReply(c.do(ctx, req))
-	return n == 1, err
+	return cmd[bool]{req, decodeOne}
 }
 
 // TTL returns the time key has left to live, with millisecond precision
 // (PTTL); TTLPersistent for a key without expiry; TTLKeyMissing for a key
 // that does not exist.
-func (c *Client) TTL(ctx context.Context, key string) (time.Duration, error) {
-	ms, err := c.intCommand(ctx, "PTTL", key)
+func (c commands) TTL(ctx context.Context, key string) (time.Duration, error) {
+	return run(ctx, c.r, ttlCmd(key))
+}
+
+// TTL queues PTTL; see Client.TTL.
+func (b *Batch) TTL(key string) *Reply[time.Duration] { return add(b, ttlCmd(key)) }
+
+func ttlCmd(key string) cmd[time.Duration] {
+	req := command("PTTL", 1)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	return cmd[time.Duration]{req, decodeTTL}
+}
+
+func decodeTTL(v Value) (time.Duration, error) {
+	ms, err := v.Int64()
 	switch {
 	case err != nil:
 		return 0, err

@@ -6,19 +6,29 @@ import (
 	"github.com/redmux/redmux/resp"
 )
 
-// Ping checks that a manager's connection answers (PING).
-func (c *Client) Ping(ctx context.Context) error {
-	_, err := c.do(ctx, command("PING", 0))
+// Ping checks that a connection answers (PING).
+func (c commands) Ping(ctx context.Context) error {
+	_, err := run(ctx, c.r, pingCmd())
 	return err
 }
 
+// Ping queues PING; see Client.Ping.
+func (b *Batch) Ping() *Reply[struct{}] { return add(b, pingCmd()) }
+
+func pingCmd() cmd[struct{}] { return cmd[struct{}]{command("PING", 0), decodeNothing} }
+
 // Echo asks the server to return message (ECHO).
-func (c *Client) Echo(ctx context.Context, message string) (string, error) {
+func (c commands) Echo(ctx context.Context, message string) (string, error) {
+	return run(ctx, c.r, echoCmd(message))
+}
+
+// Echo queues ECHO; see Client.Echo.
+func (b *Batch) Echo(message string) *Reply[string] { return add(b, echoCmd(message)) }
+
+func echoCmd(message string) cmd[string] {
 	req := command("ECHO", 1)
 	req.Cmd = resp.AppendBulkString(req.Cmd, message)
-	v, err := c.do(ctx, req)
-	if err != nil {
-		return "", err
-	}
-	return v.String()
+	return cmd[string]{req, decodeText}
 }
+
+func decodeText(v Value) (string, error) { return v.String() }

@@ -11,25 +11,34 @@ import (
 // Get returns the value stored at key. A missing key returns found ==
 // false and a nil error, distinct from an empty value (found == true, a
 // non-nil empty slice). The returned slice belongs to the caller.
-func (c *Client) Get(ctx context.Context, key string) (value []byte, found bool, err error) {
+func (c commands) Get(ctx context.Context, key string) (value []byte, found bool, err error) {
+	return runMaybe(ctx, c.r, getCmd(key))
+}
+
+// Get queues GET; see Client.Get.
+func (b *Batch) Get(key string) *MaybeReply[[]byte] { return addMaybe(b, getCmd(key)) }
+
+func getCmd(key string) maybeCmd[[]byte] {
 	req := command("GET", 1)
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
-	v, err := c.do(ctx, req)
-	if err != nil || v.IsNull() {
-		return nil, false, err
-	}
-	value, err = v.Bytes()
-	return value, err == nil, err
+	return maybeCmd[[]byte]{req, decodeBytesOrAbsent}
 }
 
 // Set stores value at key, replacing any value and TTL. value is binary
 // safe and is not retained after Set returns.
-func (c *Client) Set(ctx context.Context, key string, value []byte) error {
+func (c commands) Set(ctx context.Context, key string, value []byte) error {
+	_, err := run(ctx, c.r, setCmd(key, value))
+	return err
+}
+
+// Set queues SET; see Client.Set.
+func (b *Batch) Set(key string, value []byte) *Reply[struct{}] { return add(b, setCmd(key, value)) }
+
+func setCmd(key string, value []byte) cmd[struct{}] {
 	req := command("SET", 2)
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
 	req.Cmd = resp.AppendBulk(req.Cmd, value)
-	_, err := c.do(ctx, req)
-	return err
+	return cmd[struct{}]{req, decodeNothing}
 }
 
 // SetCondition restricts when SetWith stores its value.
@@ -69,32 +78,63 @@ type SetResult struct {
 }
 
 // SetWith runs SET with options (EX/PX, KEEPTTL, NX/XX, GET).
-func (c *Client) SetWith(ctx context.Context, key string, value []byte, opts SetOptions) (SetResult, error) {
-	v, err := c.do(ctx, setCommand(key, value, opts))
-	if err != nil {
-		return SetResult{}, err
+func (c commands) SetWith(ctx context.Context, key string, value []byte, opts SetOptions) (SetResult, error) {
+	return run(ctx, c.r, setWithCmd(key, value, opts))
+}
+
+// SetWith queues SET with options; see Client.SetWith.
+func (b *Batch) SetWith(key string, value []byte, opts SetOptions) *Reply[SetResult] {
+	return add(b, setWithCmd(key, value, opts))
+}
+
+func setWithCmd(key string, value []byte, opts SetOptions) cmd[SetResult] {
+	return cmd[SetResult]{setRequest(key, value, opts), setDecoder(opts)}
+}
+
+// setDecoder picks the decoder of SET's reply for opts. Each is a plain
+// function, so that SetWith allocates no closure.
+func setDecoder(opts SetOptions) func(Value) (SetResult, error) {
+	switch {
+	case !opts.Get:
+		return decodeSetStored
+	case opts.Condition == SetIfAbsent:
+		return decodeSetGetIfAbsent
+	case opts.Condition == SetIfPresent:
+		return decodeSetGetIfPresent
 	}
-	if !opts.Get {
-		return SetResult{Stored: !v.IsNull()}, nil
-	}
-	res := SetResult{PreviousFound: !v.IsNull()}
+	return decodeSetGet
+}
+
+// decodeSetStored: without GET, SET answers OK, or null when NX/XX
+// prevented it.
+func decodeSetStored(v Value) (SetResult, error) { return SetResult{Stored: !v.IsNull()}, nil }
+
+// decodeSetGet: with GET, SET answers the previous value or null.
+func decodeSetGet(v Value) (SetResult, error) {
+	res := SetResult{PreviousFound: !v.IsNull(), Stored: true}
 	if res.PreviousFound {
+		var err error
 		if res.Previous, err = v.Bytes(); err != nil {
 			return SetResult{}, err
 		}
 	}
-	switch opts.Condition {
-	case SetIfAbsent:
-		res.Stored = !res.PreviousFound
-	case SetIfPresent:
-		res.Stored = res.PreviousFound
-	default:
-		res.Stored = true
-	}
 	return res, nil
 }
 
-func setCommand(key string, value []byte, opts SetOptions) *manager.Request {
+func decodeSetGetIfAbsent(v Value) (SetResult, error) {
+	res, err := decodeSetGet(v)
+	res.Stored = err == nil && !res.PreviousFound
+	return res, err
+}
+
+func decodeSetGetIfPresent(v Value) (SetResult, error) {
+	res, err := decodeSetGet(v)
+	res.Stored = err == nil && res.PreviousFound
+	return res, err
+}
+
+// setRequest encodes SET with its options.
+func setRequest(key string, value []byte, opts SetOptions) *manager.Request {
 	args := 2
 	if opts.TTL > 0 {
 		args += 2
@@ -137,15 +177,18 @@ func setCommand(key string, value []byte, opts SetOptions) *manager.Request {
 
 // MGet returns the values of keys, in order. A missing key's entry is nil;
 // a present but empty value is a non-nil empty slice.
-func (c *Client) MGet(ctx context.Context, keys ...string) ([][]byte, error) {
-	req := command("MGET", len(keys))
-	for _, k := range keys {
-		req.Cmd = resp.AppendBulkString(req.Cmd, k)
-	}
-	v, err := c.do(ctx, req)
-	if err != nil {
-		return nil, err
-	}
+func (c commands) MGet(ctx context.Context, keys ...string) ([][]byte, error) {
+	return run(ctx, c.r, mgetCmd(keys))
+}
+
+// MGet queues MGET; see Client.MGet.
+func (b *Batch) MGet(keys ...string) *Reply[[][]byte] { return add(b, mgetCmd(keys)) }
+
+func mgetCmd(keys []string) cmd[[][]byte] {
+	return cmd[[][]byte]{withKeys("MGET", keys), decodeBytesList}
+}
+
+func decodeBytesList(v Value) ([][]byte, error) {
 	elems, err := v.Array()
 	if err != nil {
 		return nil, err
@@ -163,43 +206,58 @@ func (c *Client) MGet(ctx context.Context, keys ...string) ([][]byte, error) {
 }
 
 // MSet stores every key/value pair of values in one atomic command.
-func (c *Client) MSet(ctx context.Context, values map[string][]byte) error {
+func (c commands) MSet(ctx context.Context, values map[string][]byte) error {
+	_, err := run(ctx, c.r, msetCmd(values))
+	return err
+}
+
+// MSet queues MSET; see Client.MSet.
+func (b *Batch) MSet(values map[string][]byte) *Reply[struct{}] { return add(b, msetCmd(values)) }
+
+func msetCmd(values map[string][]byte) cmd[struct{}] {
 	req := command("MSET", 2*len(values))
 	for k, v := range values {
 		req.Cmd = resp.AppendBulkString(req.Cmd, k)
 		req.Cmd = resp.AppendBulk(req.Cmd, v)
 	}
-	_, err := c.do(ctx, req)
-	return err
+	return cmd[struct{}]{req, decodeNothing}
 }
 
 // Incr adds 1 to the integer at key and returns the result.
-func (c *Client) Incr(ctx context.Context, key string) (int64, error) {
-	return c.intCommand(ctx, "INCR", key)
+func (c commands) Incr(ctx context.Context, key string) (int64, error) {
+	return run(ctx, c.r, keyIntCmd("INCR", key))
 }
+
+// Incr queues INCR; see Client.Incr.
+func (b *Batch) Incr(key string) *Reply[int64] { return add(b, keyIntCmd("INCR", key)) }
 
 // Decr subtracts 1 from the integer at key and returns the result.
-func (c *Client) Decr(ctx context.Context, key string) (int64, error) {
-	return c.intCommand(ctx, "DECR", key)
+func (c commands) Decr(ctx context.Context, key string) (int64, error) {
+	return run(ctx, c.r, keyIntCmd("DECR", key))
 }
 
+// Decr queues DECR; see Client.Decr.
+func (b *Batch) Decr(key string) *Reply[int64] { return add(b, keyIntCmd("DECR", key)) }
+
 // IncrBy adds delta to the integer at key and returns the result.
-func (c *Client) IncrBy(ctx context.Context, key string, delta int64) (int64, error) {
+func (c commands) IncrBy(ctx context.Context, key string, delta int64) (int64, error) {
+	return run(ctx, c.r, incrByCmd(key, delta))
+}
+
+// IncrBy queues INCRBY; see Client.IncrBy.
+func (b *Batch) IncrBy(key string, delta int64) *Reply[int64] { return add(b, incrByCmd(key, delta)) }
+
+func incrByCmd(key string, delta int64) cmd[int64] {
 	req := command("INCRBY", 2)
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
 	req.Cmd = resp.AppendBulkInt(req.Cmd, delta)
-	return intReply(c.do(ctx, req))
+	return cmd[int64]{req, decodeInt}
 }
 
-func (c *Client) intCommand(ctx context.Context, name, key string) (int64, error) {
+// keyIntCmd is a command of one key answering an integer (INCR, DECR,
+// PTTL, ...).
+func keyIntCmd(name, key string) cmd[int64] {
 	req := command(name, 1)
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
-	return intReply(c.do(ctx, req))
-}
-
-func intReply(v Value, err error) (int64, error) {
-	if err != nil {
-		return 0, err
-	}
-	return v.Int64()
+	return cmd[int64]{req, decodeInt}
 }

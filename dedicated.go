@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/pool"
-	"github.com/redmux/redmux/resp"
 )
 
 // ErrNeedsDedicated is returned by Client.Do for commands that change or
@@ -20,6 +20,8 @@ var ErrNeedsDedicated = errors.New("redmux: command needs a dedicated connection
 // pub/sub. It must be used only by that function's goroutine and not kept
 // after the function returns.
 type DedicatedConn struct {
+	commands // the typed command helpers, run on this connection
+
 	lease *pool.Lease
 	state connState
 }
@@ -49,23 +51,28 @@ func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) err
 		return err
 	}
 	conn := &DedicatedConn{lease: lease}
+	conn.commands = commands{r: conn}
 	defer func() { lease.Release(conn.state.clean()) }()
 	return fn(conn)
 }
 
-// Do runs any command on the dedicated connection. ctx bounds the call; if
-// it ends first the connection is closed after fn returns. Server error
-// replies come back as *RedisError.
-func (d *DedicatedConn) Do(ctx context.Context, args ...any) (Value, error) {
-	if len(args) == 0 {
-		return Value{}, ErrEmptyCommand
-	}
-	cmd, err := resp.AppendCommand(nil, args...)
+// Do runs the command name with args on the dedicated connection, with
+// the argument rules of Client.Do. ctx bounds the call; if it ends first
+// the connection is closed after fn returns. Server error replies come
+// back as *RedisError.
+func (d *DedicatedConn) Do(ctx context.Context, name string, args ...any) (Value, error) {
+	req, err := anyCommand(name, args)
 	if err != nil {
 		return Value{}, err
 	}
-	d.track(args)
-	vals, err := d.lease.Conn().Do(ctx, cmd, 1)
+	d.track(name, args)
+	return d.run(ctx, req)
+}
+
+// run makes a DedicatedConn a runner of typed commands.
+func (d *DedicatedConn) run(ctx context.Context, req *manager.Request) (Value, error) {
+	vals, err := d.lease.Conn().Do(ctx, req.Cmd, 1)
+	req.Release()
 	if err != nil {
 		return Value{}, err
 	}
@@ -79,10 +86,8 @@ func (d *DedicatedConn) Receive(ctx context.Context) (Value, error) {
 }
 
 // track records what a command does to the connection's state.
-func (d *DedicatedConn) track(args []any) {
-	var name [commandNameMax]byte
-	n, _ := upperName(&name, args[0])
-	switch string(name[:n]) {
+func (d *DedicatedConn) track(name string, args []any) {
+	switch commandLabel(name) {
 	case "MULTI":
 		d.state.inMulti = true
 	case "EXEC", "DISCARD":
@@ -92,7 +97,7 @@ func (d *DedicatedConn) track(args []any) {
 	case "UNWATCH":
 		d.state.watching = false
 	default:
-		if routeOf(args) == routeConnState {
+		if routeOf(name, args) == routeConnState {
 			d.state.tainted = true
 		}
 	}
@@ -100,32 +105,27 @@ func (d *DedicatedConn) track(args []any) {
 
 // runBlocking runs a blocking command given to Client.Do on a dedicated
 // connection, so that it never stalls a shared pipeline.
-func (c *Client) runBlocking(ctx context.Context, args []any) (Value, error) {
-	ctx, cancel := c.blockingContext(ctx, args)
+func (c *Client) runBlocking(ctx context.Context, name string, args []any) (Value, error) {
+	ctx, cancel := c.blockingContext(ctx, name, args)
 	defer cancel()
 	var v Value
 	err := c.Dedicated(ctx, func(conn *DedicatedConn) error {
 		var err error
-		v, err = conn.Do(ctx, args...)
+		v, err = conn.Do(ctx, name, args...)
 		return err
 	})
 	return v, err
 }
 
-// routeDo sends Do's commands where invariant 11 wants them.
-func (c *Client) routeDo(ctx context.Context, args []any) (Value, bool, error) {
-	switch routeOf(args) {
+// routeDo sends a blocking command to a dedicated connection and refuses
+// one that changes connection state; routed is false for the others.
+func (c *Client) routeDo(ctx context.Context, name string, args []any) (v Value, routed bool, err error) {
+	switch routeOf(name, args) {
 	case routeBlocking:
-		v, err := c.runBlocking(ctx, args)
+		v, err := c.runBlocking(ctx, name, args)
 		return v, true, err
 	case routeConnState:
-		return Value{}, true, fmt.Errorf("%w: %s", ErrNeedsDedicated, commandLabel(args))
+		return Value{}, true, fmt.Errorf("%w: %s", ErrNeedsDedicated, commandLabel(name))
 	}
 	return Value{}, false, nil
-}
-
-func commandLabel(args []any) string {
-	var name [commandNameMax]byte
-	n, _ := upperName(&name, args[0])
-	return string(name[:n])
 }

@@ -56,7 +56,7 @@ func TestInvariant11StatefulCommandsStayOffSharedManagers(t *testing.T) {
 	}
 
 	for _, args := range [][]any{{"MULTI"}, {"watch", "k"}, {"SUBSCRIBE", "ch"}, {"SELECT", 1}, {"CLIENT", "REPLY", "OFF"}} {
-		_, err := c.Do(ctx, args...)
+		_, err := c.Do(ctx, args[0].(string), args[1:]...)
 		assert.ErrorIs(t, err, redmux.ErrNeedsDedicated, "%v", args)
 	}
 }

@@ -12,9 +12,29 @@ import (
 // gave up waiting for them. Test for it with errors.Is.
 var ErrClosed = manager.ErrClosed
 
-// ErrEmptyCommand is returned by Do called without arguments. (Redis does
-// not answer an empty command, so it is never sent.)
-var ErrEmptyCommand = errors.New("redmux: Do needs at least a command name")
+// ErrEmptyCommand is returned by Pipeline for an empty command slice.
+// (Redis does not answer an empty command, so it is never sent.)
+var ErrEmptyCommand = errors.New("redmux: a pipelined command needs at least a name")
+
+// ErrStalled is the cause (errors.Is) of a *ConnError failing requests on a
+// connection that stall detection declared dead: its oldest request waited
+// longer than Config.StallTimeout with nothing received, and a PING got no
+// reply within Config.PingTimeout.
+var ErrStalled = manager.ErrStalled
+
+// ErrNull is returned by a Value accessor called on a null reply (a
+// missing key, an absent element). Test a Value with IsNull first, or use
+// errors.Is(err, ErrNull).
+var ErrNull = resp.ErrNull
+
+// TypeError is returned by a Value accessor called on a reply of another
+// type, or on text that does not parse as the number asked for.
+type TypeError = resp.TypeError
+
+// ArgTypeError is returned by Do, Pipeline and Batch.Do for an argument of
+// a type that cannot be sent (anything but strings, []byte, integers,
+// floats and bools). It names the type and what to use instead.
+type ArgTypeError = resp.ArgTypeError
 
 // ErrMaybeExecuted matches, with errors.Is, a *ConnError whose request was
 // sent before its connection failed: the server may or may not have run

@@ -25,7 +25,6 @@ import (
 
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/pool"
-	"github.com/redmux/redmux/resp"
 )
 
 // Client is a handle on a pool of connection managers.
@@ -35,6 +34,8 @@ import (
 // once: Close is idempotent, and calls on a closed handle return ErrClosed.
 // Byte slices returned by a Client belong to the caller.
 type Client struct {
+	commands // the typed command helpers, run on this handle
+
 	pool           *pool.Pool
 	commandTimeout time.Duration
 	closed         atomic.Bool
@@ -64,7 +65,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 }
 
 func newHandle(p *pool.Pool, commandTimeout time.Duration) *Client {
-	return &Client{pool: p, commandTimeout: commandTimeout, released: make(chan struct{})}
+	c := &Client{pool: p, commandTimeout: commandTimeout, released: make(chan struct{})}
+	c.commands = commands{r: c}
+	return c
 }
 
 // Clone returns a new handle sharing this one's managers. Each handle must
@@ -95,32 +98,32 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// Do runs any command and returns its reply. Arguments may be strings,
-// []byte, integers, floats or bools; any other type is an error naming it.
-// A server error reply is returned as a *RedisError (with the reply value).
+// Do runs the command name with args and returns its reply. Arguments may
+// be strings, []byte, integers, floats or bools; any other type is an
+// *ArgTypeError naming it. A server error reply is returned as a
+// *RedisError (the Value holds the reply too).
 //
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BZPOPMIN, XREAD ... BLOCK, WAIT,
 // ...) run on a dedicated connection so they never stall the shared
 // pipeline. Commands that change the connection's state (MULTI, WATCH,
 // SUBSCRIBE, SELECT, ...) return ErrNeedsDedicated: run them inside
 // Dedicated.
-func (c *Client) Do(ctx context.Context, args ...any) (Value, error) {
+func (c *Client) Do(ctx context.Context, name string, args ...any) (Value, error) {
 	if c.closed.Load() {
 		return Value{}, ErrClosed
 	}
-	if len(args) == 0 {
-		return Value{}, ErrEmptyCommand
-	}
-	if v, routed, err := c.routeDo(ctx, args); routed {
+	if v, routed, err := c.routeDo(ctx, name, args); routed {
 		return v, err
 	}
-	req := manager.NewRequest()
-	var err error
-	if req.Cmd, err = resp.AppendCommand(req.Cmd, args...); err != nil {
-		req.Release()
+	req, err := anyCommand(name, args)
+	if err != nil {
 		return Value{}, err
 	}
-	req.ReadOnly = isReadOnly(args)
+	return c.do(ctx, req)
+}
+
+// run makes a Client a runner of typed commands.
+func (c *Client) run(ctx context.Context, req *manager.Request) (Value, error) {
 	return c.do(ctx, req)
 }
 
@@ -151,15 +154,4 @@ func (c *Client) withCommandTimeout(ctx context.Context) (context.Context, conte
 		}
 	}
 	return ctx, func() {}
-}
-
-// command starts a request for a command with a fixed number of
-// arguments: the array header and the command name. name must be upper
-// case.
-func command(name string, nargs int) *manager.Request {
-	req := manager.NewRequest()
-	_, req.ReadOnly = readOnlyCommands[name]
-	req.Cmd = resp.AppendArrayHeader(req.Cmd, nargs+1)
-	req.Cmd = resp.AppendBulkString(req.Cmd, name)
-	return req
 }

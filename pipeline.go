@@ -2,19 +2,22 @@ package redmux
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
 )
 
 // Pipeline sends several commands back to back on one connection, as one
-// entry of its manager's FIFO (invariant 6): nothing from other callers
-// interleaves with them, and the replies come back in order, one Value per
-// command. A command the server rejects does not fail the others: its
-// Value's Err method returns the *RedisError. The error result is for the
-// pipeline as a whole (connection, context, closed client). Commands that
+// entry of its manager's queue: nothing from other callers interleaves
+// with them, and the replies come back in order, one Value per command.
+// Each command is a slice holding its name (a string or []byte) and then
+// its arguments, with the argument rules of Do. A command the server
+// rejects does not fail the others: its Value's Err method returns the
+// *RedisError. The error result is for the pipeline as a whole (connection,
+// context, closed client, an argument that cannot be encoded). Commands that
 // need a dedicated connection (blocking or connection-state commands) are
-// refused with ErrNeedsDedicated.
+// refused with ErrNeedsDedicated. For typed replies, use a Batch.
 func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -24,19 +27,27 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	}
 	req := manager.NewRequest()
 	req.ReadOnly = true
-	for _, args := range cmds {
-		if err := checkPipelined(args); err != nil {
+	for _, entry := range cmds {
+		name, args, err := splitEntry(entry)
+		if err == nil && routeOf(name, args) != routeShared {
+			err = &pipelineRouteError{name: commandLabel(name)}
+		}
+		if err == nil {
+			req.Cmd, err = appendAnyCommand(req.Cmd, name, args)
+		}
+		if err != nil {
 			req.Release()
 			return nil, err
 		}
-		var err error
-		if req.Cmd, err = resp.AppendCommand(req.Cmd, args...); err != nil {
-			req.Release()
-			return nil, err
-		}
-		req.ReadOnly = req.ReadOnly && isReadOnly(args)
+		req.ReadOnly = req.ReadOnly && isReadOnly(name)
 	}
 	req.Replies = len(cmds)
+	return c.doMulti(ctx, req)
+}
+
+// doMulti sends a request of several commands and returns their replies,
+// error replies included as Values.
+func (c *Client) doMulti(ctx context.Context, req *manager.Request) ([]Value, error) {
 	if c.closed.Load() {
 		req.Release()
 		return nil, ErrClosed
@@ -46,15 +57,31 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	return c.pool.DoMulti(ctx, req)
 }
 
-// checkPipelined refuses what cannot share a pipeline.
-func checkPipelined(args []any) error {
-	if len(args) == 0 {
-		return ErrEmptyCommand
+// splitEntry splits a pipeline entry into its command name and arguments.
+func splitEntry(entry []any) (string, []any, error) {
+	if len(entry) == 0 {
+		return "", nil, ErrEmptyCommand
 	}
-	if routeOf(args) != routeShared {
-		return &pipelineRouteError{name: commandLabel(args)}
+	switch name := entry[0].(type) {
+	case string:
+		return name, entry[1:], nil
+	case []byte:
+		return string(name), entry[1:], nil
 	}
-	return nil
+	return "", nil, fmt.Errorf("redmux: a command name must be a string or []byte, not %T", entry[0])
+}
+
+// appendAnyCommand encodes name and args with the argument rules of Do.
+func appendAnyCommand(dst []byte, name string, args []any) ([]byte, error) {
+	dst = resp.AppendArrayHeader(dst, len(args)+1)
+	dst = resp.AppendBulkString(dst, name)
+	for _, a := range args {
+		var err error
+		if dst, err = resp.AppendArg(dst, a); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
 }
 
 type pipelineRouteError struct{ name string }

@@ -29,17 +29,14 @@ var readOnlyCommands = map[string]struct{}{
 	"PING": {}, "ECHO": {}, "TIME": {}, "INFO": {}, "LASTSAVE": {},
 }
 
-// isReadOnly reports whether the command in args (name first) only reads.
-// It does not allocate.
-func isReadOnly(args []any) bool {
-	if len(args) == 0 {
-		return false
-	}
-	var name [commandNameMax]byte
-	n, ok := upperName(&name, args[0])
+// isReadOnly reports whether the command called name only reads. It does
+// not allocate.
+func isReadOnly(name string) bool {
+	var upper [commandNameMax]byte
+	n, ok := upperName(&upper, name)
 	if !ok {
 		return false
 	}
-	_, ro := readOnlyCommands[string(name[:n])]
+	_, ro := readOnlyCommands[string(upper[:n])]
 	return ro
 }

@@ -2,6 +2,8 @@ package redmux_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,8 +18,9 @@ import (
 // TestRegressionEmptyDoShiftsReplies: Do with no arguments used to send
 // `*0\r\n`, which Redis does not answer; its FIFO entry took the next
 // reply and every caller after it got the reply meant for the one before.
-// Now it is refused before anything is sent, on shared and dedicated
-// connections (where it used to panic).
+// Do now takes the command name as a separate string, so an empty Do does
+// not compile; an empty name is sent and refused by the server, and an
+// empty pipeline entry is refused before anything is sent.
 func TestRegressionEmptyDoShiftsReplies(t *testing.T) {
 	srv := redistest.StartT(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -27,17 +30,28 @@ func TestRegressionEmptyDoShiftsReplies(t *testing.T) {
 	defer c.Close()
 
 	require.NoError(t, c.Set(ctx, "a", []byte("A")))
-	_, err = c.Do(ctx)
+	// Do takes the name apart, so Do(ctx) no longer compiles; an empty
+	// name reaches the server, which refuses it, without shifting replies.
+	_, err = c.Do(ctx, "")
+	var rerr *redmux.RedisError
+	require.ErrorAs(t, err, &rerr)
+	_, err = c.Pipeline(ctx, []any{"GET", "a"}, []any{})
 	require.ErrorIs(t, err, redmux.ErrEmptyCommand)
 	got, _, err := c.Get(ctx, "a")
 	require.NoError(t, err)
 	assert.Equal(t, "A", string(got))
 
 	err = c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
-		_, err := conn.Do(ctx)
-		return err
+		if _, err := conn.Do(ctx, ""); !errors.As(err, &rerr) {
+			return fmt.Errorf("Do(\"\") on a dedicated connection: %v, want a *RedisError", err)
+		}
+		got, _, err := conn.Get(ctx, "a")
+		if err != nil || string(got) != "A" {
+			return fmt.Errorf("Get after an empty command: %q, %v", got, err)
+		}
+		return nil
 	})
-	assert.ErrorIs(t, err, redmux.ErrEmptyCommand)
+	assert.NoError(t, err)
 }
 
 // TestRegressionCloseInsideDedicatedDeadlocks: closing the last handle

@@ -18,21 +18,19 @@ const (
 )
 
 // routeOf classifies a command by its name and, for XREAD and
-// XREADGROUP, by whether it has a BLOCK option (invariant 11).
-func routeOf(args []any) route {
-	if len(args) == 0 {
-		return routeShared
-	}
-	var name [commandNameMax]byte
-	n, ok := upperName(&name, args[0])
+// XREADGROUP, by whether it has a BLOCK option. args are the arguments
+// after the name.
+func routeOf(name string, args []any) route {
+	var upper [commandNameMax]byte
+	n, ok := upperName(&upper, name)
 	if !ok {
 		return routeShared
 	}
-	switch string(name[:n]) {
+	switch string(upper[:n]) {
 	case "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF":
 		return routeBlocking
 	case "XREAD", "XREADGROUP":
-		if hasBlockOption(args[1:]) {
+		if hasBlockOption(args) {
 			return routeBlocking
 		}
 	case "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH",
@@ -40,7 +38,7 @@ func routeOf(args []any) route {
 		"SELECT", "MONITOR", "RESET", "QUIT", "HELLO", "AUTH", "SWAPDB", "SYNC", "PSYNC":
 		return routeConnState
 	case "CLIENT":
-		if len(args) > 1 && isOneOf(args[1], "REPLY", "TRACKING", "SETNAME", "NO-EVICT", "NO-TOUCH", "SETINFO") {
+		if len(args) > 0 && isOneOf(args[0], "REPLY", "TRACKING", "SETNAME", "NO-EVICT", "NO-TOUCH", "SETINFO") {
 			return routeConnState
 		}
 	}
@@ -53,16 +51,7 @@ const commandNameMax = 32
 
 // upperName writes the upper-cased command name into dst without
 // allocating. Names longer than dst are not special.
-func upperName(dst *[commandNameMax]byte, arg any) (int, bool) {
-	var s string
-	switch a := arg.(type) {
-	case string:
-		s = a
-	case []byte:
-		s = string(a)
-	default:
-		return 0, false
-	}
+func upperName(dst *[commandNameMax]byte, s string) (int, bool) {
 	if len(s) > len(dst) {
 		return 0, false
 	}
@@ -101,4 +90,14 @@ func isOneOf(arg any, words ...string) bool {
 		}
 	}
 	return false
+}
+
+// commandLabel is a command's name in upper case, for errors.
+func commandLabel(name string) string {
+	var upper [commandNameMax]byte
+	n, ok := upperName(&upper, name)
+	if !ok {
+		return name
+	}
+	return string(upper[:n])
 }

@@ -437,6 +437,12 @@ func TestRequestsWhileDownFailWithConnError(t *testing.T) {
 	fs.conn(t).close()
 	// After a refused redial the latest failure is the dial's.
 	waitFor(t, refused, "a refused redial")
+	// The hook runs before the dial returns: wait until the manager has
+	// taken the refusal as its latest failure.
+	eventually(t, "the refusal to be the latest failure", func() bool {
+		last := m.lastErr.Load()
+		return last != nil && errors.Is(*last, errRefused)
+	})
 
 	ctx := testContext(t)
 	for _, cmd := range [][]string{{"GET", "k"}, {"SET", "k", "v"}, {"PING"}} {
