@@ -60,5 +60,22 @@ type RedisError = resp.Error
 // on it fail with a *ConnError that wraps the *ProtocolError.
 type ProtocolError = resp.ProtocolError
 
-// Value is one reply of any RESP2 or RESP3 type.
+// Value is one reply of any RESP2 or RESP3 type, as Do and Pipeline return
+// it. Read it with its accessors, each of which returns a *TypeError on a
+// reply of another type and ErrNull on a null reply:
+//
+//	Bytes() ([]byte, error)                 a string reply's bytes
+//	Text() (string, error)                  a string reply as a string
+//	Int64() (int64, error)                  an integer, or a string holding one
+//	Float64() (float64, error)              a double, an integer, or a string holding one
+//	Bool() (bool, error)                    a RESP3 boolean, or the integers 0 and 1
+//	Strings() ([]string, error)             an array or set of strings
+//	StringMap() (map[string]string, error)  a RESP3 map, or a flat RESP2 array of pairs
+//	Array() ([]Value, error)                an array, set or push frame's elements
+//	IsNull() bool                           a null reply (missing key, absent element)
+//	Err() error                             a *RedisError for an error reply, else nil
+//	String() string                         a readable form for logs and tests (%v)
+//
+// Type, Map, Len, VerbatimFormat and Attributes expose the rest of RESP3.
+// See package github.com/redmux/redmux/resp for the full documentation.
 type Value = resp.Value

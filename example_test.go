@@ -153,3 +153,76 @@ func ExampleClient_Pipeline() {
 	// Output:
 	// 42 true
 }
+
+// A Batch sends typed commands as one pipeline; each reply is decoded to
+// its Go type, and a server error fails only its own command.
+func ExampleBatch() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	b := redmux.NewBatch()
+	b.Set("page", []byte("home"))
+	visits := b.Incr("visits:home")
+	page := b.Get("page")
+	wrong := b.Incr("page") // not an integer: the server refuses it
+	if err := c.RunBatch(ctx, b); err != nil {
+		log.Fatal(err) // the batch as a whole failed: connection, context, ...
+	}
+
+	n, err := visits.Result()
+	fmt.Println(n, err)
+	val, found, err := page.Result()
+	fmt.Println(string(val), found, err)
+	var rerr *redmux.RedisError
+	fmt.Println(errors.As(wrong.Err(), &rerr))
+	// Output:
+	// 1 <nil>
+	// home true <nil>
+	// true
+}
+
+// The typed helpers run on a dedicated connection too, next to commands
+// that need one, such as a WATCH/MULTI/EXEC transaction.
+func ExampleClient_Dedicated() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	err = c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+		if _, err := conn.Do(ctx, "WATCH", "balance"); err != nil {
+			return err
+		}
+		balance, _, err := conn.Get(ctx, "balance")
+		if err != nil {
+			return err
+		}
+		b := redmux.NewBatch()
+		b.Do("MULTI")
+		b.Set("balance", append(balance, '0'))
+		exec := b.Do("EXEC")
+		if err := conn.RunBatch(ctx, b); err != nil {
+			return err
+		}
+		fmt.Println("committed:", !exec.Val().IsNull())
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, _, _ := c.Get(ctx, "balance")
+	fmt.Println(string(v))
+	// Output:
+	// committed: true
+	// 0
+}
