@@ -108,3 +108,15 @@ func decodeBytesOrAbsent(v Value) ([]byte, bool, error) {
 	b, err := v.Bytes()
 	return b, err == nil, err
 }
+
+// Doer runs any command. Client and DedicatedConn satisfy it (and so will
+// every other handle that runs commands), so code that needs only Do can
+// take a Doer.
+type Doer interface {
+	Do(ctx context.Context, name string, args ...any) (Value, error)
+}
+
+var (
+	_ Doer = (*Client)(nil)
+	_ Doer = (*DedicatedConn)(nil)
+)

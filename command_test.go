@@ -9,7 +9,7 @@ import (
 // offered on Client and DedicatedConn (through commands) and in a Batch,
 // with the same arguments minus the context.
 func TestEveryTypedCommandHasABatchCounterpart(t *testing.T) {
-	helpers := reflect.TypeOf(commands{})
+	helpers := reflect.TypeOf(&commands{})
 	batch := reflect.TypeOf(&Batch{})
 	if helpers.NumMethod() == 0 {
 		t.Fatal("commands has no methods")

@@ -16,7 +16,7 @@ const (
 )
 
 // Del deletes keys and returns how many existed.
-func (c commands) Del(ctx context.Context, keys ...string) (int64, error) {
+func (c *commands) Del(ctx context.Context, keys ...string) (int64, error) {
 	return run(ctx, c.r, keysIntCmd("DEL", keys))
 }
 
@@ -24,7 +24,7 @@ func (c commands) Del(ctx context.Context, keys ...string) (int64, error) {
 func (b *Batch) Del(keys ...string) *Reply[int64] { return add(b, keysIntCmd("DEL", keys)) }
 
 // Exists returns how many of keys exist (a key named twice counts twice).
-func (c commands) Exists(ctx context.Context, keys ...string) (int64, error) {
+func (c *commands) Exists(ctx context.Context, keys ...string) (int64, error) {
 	return run(ctx, c.r, keysIntCmd("EXISTS", keys))
 }
 
@@ -39,7 +39,7 @@ func keysIntCmd(name string, keys []string) cmd[int64] {
 // reports whether the key exists. A positive ttl shorter than a millisecond
 // counts as one millisecond; a ttl of zero or less deletes the key, as in
 // Redis.
-func (c commands) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+func (c *commands) Expire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	return run(ctx, c.r, expireCmd(key, ttl))
 }
 
@@ -58,7 +58,7 @@ func expireCmd(key string, ttl time.Duration) cmd[bool] {
 // TTL returns the time key has left to live, with millisecond precision
 // (PTTL); TTLPersistent for a key without expiry; TTLKeyMissing for a key
 // that does not exist.
-func (c commands) TTL(ctx context.Context, key string) (time.Duration, error) {
+func (c *commands) TTL(ctx context.Context, key string) (time.Duration, error) {
 	return run(ctx, c.r, ttlCmd(key))
 }
 

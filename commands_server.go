@@ -7,7 +7,7 @@ import (
 )
 
 // Ping checks that a connection answers (PING).
-func (c commands) Ping(ctx context.Context) error {
+func (c *commands) Ping(ctx context.Context) error {
 	_, err := run(ctx, c.r, pingCmd())
 	return err
 }
@@ -18,7 +18,7 @@ func (b *Batch) Ping() *Reply[struct{}] { return add(b, pingCmd()) }
 func pingCmd() cmd[struct{}] { return cmd[struct{}]{command("PING", 0), decodeNothing} }
 
 // Echo asks the server to return message (ECHO).
-func (c commands) Echo(ctx context.Context, message string) (string, error) {
+func (c *commands) Echo(ctx context.Context, message string) (string, error) {
 	return run(ctx, c.r, echoCmd(message))
 }
 

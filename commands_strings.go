@@ -11,7 +11,7 @@ import (
 // Get returns the value stored at key. A missing key returns found ==
 // false and a nil error, distinct from an empty value (found == true, a
 // non-nil empty slice). The returned slice belongs to the caller.
-func (c commands) Get(ctx context.Context, key string) (value []byte, found bool, err error) {
+func (c *commands) Get(ctx context.Context, key string) (value []byte, found bool, err error) {
 	return runMaybe(ctx, c.r, getCmd(key))
 }
 
@@ -26,7 +26,7 @@ func getCmd(key string) maybeCmd[[]byte] {
 
 // Set stores value at key, replacing any value and TTL. value is binary
 // safe and is not retained after Set returns.
-func (c commands) Set(ctx context.Context, key string, value []byte) error {
+func (c *commands) Set(ctx context.Context, key string, value []byte) error {
 	_, err := run(ctx, c.r, setCmd(key, value))
 	return err
 }
@@ -78,7 +78,7 @@ type SetResult struct {
 }
 
 // SetWith runs SET with options (EX/PX, KEEPTTL, NX/XX, GET).
-func (c commands) SetWith(ctx context.Context, key string, value []byte, opts SetOptions) (SetResult, error) {
+func (c *commands) SetWith(ctx context.Context, key string, value []byte, opts SetOptions) (SetResult, error) {
 	return run(ctx, c.r, setWithCmd(key, value, opts))
 }
 
@@ -177,7 +177,7 @@ func setRequest(key string, value []byte, opts SetOptions) *manager.Request {
 
 // MGet returns the values of keys, in order. A missing key's entry is nil;
 // a present but empty value is a non-nil empty slice.
-func (c commands) MGet(ctx context.Context, keys ...string) ([][]byte, error) {
+func (c *commands) MGet(ctx context.Context, keys ...string) ([][]byte, error) {
 	return run(ctx, c.r, mgetCmd(keys))
 }
 
@@ -206,7 +206,7 @@ func decodeBytesList(v Value) ([][]byte, error) {
 }
 
 // MSet stores every key/value pair of values in one atomic command.
-func (c commands) MSet(ctx context.Context, values map[string][]byte) error {
+func (c *commands) MSet(ctx context.Context, values map[string][]byte) error {
 	_, err := run(ctx, c.r, msetCmd(values))
 	return err
 }
@@ -224,7 +224,7 @@ func msetCmd(values map[string][]byte) cmd[struct{}] {
 }
 
 // Incr adds 1 to the integer at key and returns the result.
-func (c commands) Incr(ctx context.Context, key string) (int64, error) {
+func (c *commands) Incr(ctx context.Context, key string) (int64, error) {
 	return run(ctx, c.r, keyIntCmd("INCR", key))
 }
 
@@ -232,7 +232,7 @@ func (c commands) Incr(ctx context.Context, key string) (int64, error) {
 func (b *Batch) Incr(key string) *Reply[int64] { return add(b, keyIntCmd("INCR", key)) }
 
 // Decr subtracts 1 from the integer at key and returns the result.
-func (c commands) Decr(ctx context.Context, key string) (int64, error) {
+func (c *commands) Decr(ctx context.Context, key string) (int64, error) {
 	return run(ctx, c.r, keyIntCmd("DECR", key))
 }
 
@@ -240,7 +240,7 @@ func (c commands) Decr(ctx context.Context, key string) (int64, error) {
 func (b *Batch) Decr(key string) *Reply[int64] { return add(b, keyIntCmd("DECR", key)) }
 
 // IncrBy adds delta to the integer at key and returns the result.
-func (c commands) IncrBy(ctx context.Context, key string, delta int64) (int64, error) {
+func (c *commands) IncrBy(ctx context.Context, key string, delta int64) (int64, error) {
 	return run(ctx, c.r, incrByCmd(key, delta))
 }
 
