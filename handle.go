@@ -1,21 +1,3 @@
-// Package redmux is a Redis client built from connection-manager actors.
-//
-// A Client is a handle on a pool of managers. Each manager owns one TCP
-// connection, a bounded command channel, a writer goroutine and a reader
-// goroutine. A request goes to the least-loaded manager; requests from
-// many goroutines are pipelined automatically (the writer sends whatever
-// is queued in one write), and replies are matched to callers in FIFO
-// order per manager, so a reply never reaches the wrong caller.
-//
-// Handles are cloned with Clone and closed with Close. Closing the last
-// handle shuts every manager down together: new calls get ErrClosed, queued
-// requests are written, replies are awaited up to Config.ShutdownTimeout,
-// connections close, what is left fails with ErrClosed, and Close returns
-// after every goroutine has exited.
-//
-// Errors can be inspected with errors.Is(err, ErrClosed), errors.As with
-// *ConnError, *RedisError and *ProtocolError, and context errors are passed
-// through unchanged.
 package redmux
 
 import (

@@ -11,7 +11,8 @@ import (
 	"github.com/redmux/redmux/resp"
 )
 
-// The tests in this file are named after the invariants of DESIGN.md.
+// The tests in this file are named after the numbered invariants of
+// docs/ARCHITECTURE.md.
 
 func TestInvariant1FIFOOrder(t *testing.T) {
 	fs := newFakeServer(t, echo)

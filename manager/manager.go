@@ -3,16 +3,16 @@
 // goroutine that pipelines whatever is queued into one write, and a reader
 // goroutine that matches replies to requests in FIFO order.
 //
-// The invariants this package keeps are numbered as in DESIGN.md: the FIFO
-// holds entries in the order of their bytes on the wire (1); an entry leaves
-// it only by a reply or by teardown, so a caller that leaves early never
-// desyncs the connection (2); a request whose caller gave up before the write
-// is never written (3); the reader never waits on a caller (4); reads and
-// writes run on separate goroutines (5); a pipeline is one entry expecting k
-// replies (6); push frames bypass the FIFO (7); queue and in-flight counts
-// are bounded and enqueueing respects the caller's context (10); shutdown
+// The FIFO holds entries in the order of their bytes on the wire, and an
+// entry leaves it only by its reply or by teardown, so a caller that leaves
+// early never desyncs the connection; a request whose caller gave up before
+// the write is never written; the reader never waits on a caller; reads
+// and writes run on separate goroutines; a pipeline is one entry expecting
+// k replies; push frames bypass the FIFO; the queue and the in-flight count
+// are bounded and enqueueing respects the caller's context; shutdown
 // flushes, waits for replies up to a deadline and then fails the rest with
-// ErrClosed (13).
+// ErrClosed. docs/ARCHITECTURE.md at the repository root numbers these
+// invariants, and comments in this package refer to them by those numbers.
 //
 // A request normally reaches the wire through the writer goroutine; when
 // the manager is nearly idle its caller writes it directly, under the same

@@ -1,0 +1,216 @@
+// Package redmux is a Redis client for programs that talk to Redis from
+// many goroutines at once. It also works with protocol-compatible servers
+// such as Valkey.
+//
+// A Client is a handle on a few connection managers. Each manager owns one
+// connection, a bounded queue, a writer goroutine and a reader goroutine. A
+// request goes to the least-loaded manager; requests from many goroutines
+// are pipelined automatically (the writer sends whatever is queued in one
+// write), and replies are matched to their callers in order, so a reply
+// never reaches the wrong caller. docs/ARCHITECTURE.md in the repository
+// describes the design.
+//
+// # Connecting
+//
+// Connect dials a server with the default configuration; New takes a
+// Config. Both connect every manager before they return, and a failure is a
+// *ConnError naming the address and the cause, with nothing left running.
+//
+//	c, err := redmux.Connect(ctx, "127.0.0.1:6379")
+//	if err != nil {
+//		return err
+//	}
+//	defer c.Close()
+//
+// Zero fields of Config take their defaults: the Default constants and
+// DefaultManagers. New rejects a negative value, or one past its field's
+// upper bound, with a *ConfigError naming the field. ParseURL reads a
+// redis://user:password@host:port/db URL into a Config.
+//
+// Every new connection, including each reconnect, first runs AUTH (when a
+// password is set), SELECT (when DB is not 0), CLIENT SETNAME (when
+// ClientName is set) and a PING that must be answered PONG, so a peer that
+// is not a Redis server fails Connect instead of answering commands
+// wrongly.
+//
+// Clone returns another handle on the same managers, for a goroutine or a
+// component that closes its own handle.
+//
+// # Commands
+//
+// The typed commands cover the common cases: Get, Set, SetWith, MGet, MSet,
+// Incr, IncrBy, Decr, Del, Exists, Expire, TTL, Ping and Echo. Each is
+// available on a Client, on a DedicatedConn and, as a deferred result, on a
+// Batch. Get reports a missing key as found == false with a nil error,
+// which is not the same as an empty value:
+//
+//	val, found, err := c.Get(ctx, "greeting")
+//
+// Do runs any command: its name, then its arguments.
+//
+//	v, err := c.Do(ctx, "HSET", "user:1", "name", "Ada", "born", 1815)
+//
+// Arguments are sent as Redis bulk strings, encoded from their Go type:
+//
+//	Go type                               sent as
+//	string                                its bytes
+//	[]byte                                its bytes (binary-safe)
+//	int, int8, int16, int32, int64        decimal text: "-42"
+//	uint, uint8, uint16, uint32, uint64   decimal text: "42"
+//	float64                               the shortest text that reads back as the same float64:
+//	                                      "0.1", "1e+21"; "inf", "-inf" and "nan"
+//	float32                               the shortest text that reads back as the same float32:
+//	                                      float32(0.1) is sent as "0.1"
+//	bool                                  "1" for true, "0" for false
+//	anything else                         refused with an *ArgTypeError naming the argument's
+//	                                      position and Go type; nothing is sent
+//
+// Refused types include time.Duration (seconds or milliseconds would be a
+// guess: pass d.Milliseconds() to a command that takes milliseconds, or use
+// Expire and SetWith, which take a time.Duration), nil, pointers, and named
+// types such as "type UserID string" (convert them: string(id)).
+//
+// A reply is a Value, which holds any RESP2 or RESP3 type. Its accessors
+// convert it:
+//
+//	method     returns                     accepts
+//	Bytes      ([]byte, error)             simple, bulk and verbatim strings, big numbers;
+//	                                       integers and doubles as decimal text
+//	Text       (string, error)             what Bytes accepts, as a string
+//	Int64      (int64, error)              integers; booleans as 0 or 1; strings holding a
+//	                                       decimal integer (RESP2 sends numbers as strings)
+//	Float64    (float64, error)            doubles; integers; strings holding a number,
+//	                                       "inf", "-inf" and "nan" included
+//	Bool       (bool, error)               booleans; integers, true when not zero
+//	Strings    ([]string, error)           arrays and sets of elements Text accepts
+//	StringMap  (map[string]string, error)  RESP3 maps; RESP2 arrays of alternating keys and
+//	                                       values (an odd length is an error)
+//	Array      ([]Value, error)            arrays, sets and pushes; a map's keys and values,
+//	                                       interleaved
+//	IsNull     bool                        true for the RESP3 null and RESP2's null string
+//	                                       and null array
+//	Err        error                       the *RedisError of an error reply; nil otherwise
+//	String     string                      a readable form for %v and logs, not for parsing
+//
+// An accessor called on a null returns ErrNull (check IsNull first when a
+// null is an expected answer), on an error reply its *RedisError, and on a
+// type it does not accept a *TypeError naming the accessor and the type.
+// The slices a Value returns alias its storage, which nothing else writes:
+// they stay valid, and a Value is safe to share between goroutines.
+//
+// # Pipelining
+//
+// Concurrent calls are pipelined without any help: whatever is queued on a
+// manager when its writer runs goes out in one write, and an idle client
+// writes at once, so there is no timer and no added latency. Stats shows the
+// requests per write (ManagerStats.AvgBatch).
+//
+// Pipeline sends several commands back to back on one connection, and
+// nothing from other callers lands between them. It returns one Value per
+// command, in order:
+//
+//	vals, err := c.Pipeline(ctx,
+//		[]any{"SET", "visits", 41},
+//		[]any{"INCR", "visits"},
+//	)
+//
+// A Batch does the same with the typed commands: each returns a result that
+// is filled in by RunBatch.
+//
+//	b := redmux.NewBatch()
+//	g := b.Get("k")
+//	n := b.Incr("n")
+//	if err := c.RunBatch(ctx, b); err != nil {
+//		return err
+//	}
+//	val, found, err := g.Result()
+//	count, err := n.Result()
+//
+// In both, a command the server rejects fails only its own reply (a
+// Value's Err, a result's error); the error of Pipeline or RunBatch is for
+// the whole (the connection, the context, a closed client). Blocking and
+// connection-state commands cannot be pipelined: they are refused with
+// ErrNeedsDedicated.
+//
+// # Dedicated connections
+//
+// Commands that block their connection or change its state must not share a
+// pipeline with other callers. Blocking commands (BLPOP, BRPOP, BLMOVE,
+// BZPOPMIN, XREAD and XREADGROUP with BLOCK, WAIT, ...) given to Do run on a
+// dedicated connection by themselves. Commands that change the
+// connection's state (MULTI, EXEC, WATCH, SUBSCRIBE, SELECT, MONITOR, CLIENT
+// REPLY, ...) are refused by Do with ErrNeedsDedicated: run them inside
+// Dedicated, which lends a connection of its own to a function:
+//
+//	err := c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+//		if _, err := conn.Do(ctx, "WATCH", "balance"); err != nil {
+//			return err
+//		}
+//		// ... read, then MULTI, commands, EXEC
+//		return nil
+//	})
+//
+// A DedicatedConn has Do, the typed commands, RunBatch, and Receive for
+// messages the server sends unasked (pub/sub). When the function returns,
+// the connection is reused if it is clean and closed if it holds state (an
+// open MULTI or WATCH, a SELECT, a subscription) or failed. At most
+// Config.MaxDedicated are open at once.
+//
+// # Errors
+//
+// Every error can be inspected with errors.Is and errors.As:
+//
+//   - ErrClosed: the handle, or the whole client, is closed.
+//   - *ConnError: the connection failed (dial, handshake, write, read). It
+//     names the operation, the address and the command, never a password.
+//     Its Sent field says whether the command was sent: if not, it did not
+//     run; if so, errors.Is(err, ErrMaybeExecuted) holds and it may or may
+//     not have run. A connection declared dead because it stopped answering
+//     wraps ErrStalled.
+//   - *RedisError: the server's error reply, such as WRONGTYPE; Prefix holds
+//     the code. The connection stays usable.
+//   - *ProtocolError: a reply that is not valid RESP or breaks Config.Limits;
+//     the connection is closed and the calls waiting on it get a *ConnError
+//     wrapping it.
+//   - *ConfigError, *ArgTypeError, *TypeError, ErrNull, ErrNeedsDedicated:
+//     see above.
+//   - The context's own error, unchanged, when a call's context ends first.
+//
+// For example:
+//
+//	var ce *redmux.ConnError
+//	if errors.As(err, &ce) && !ce.Sent {
+//		// never reached the server: safe to try again
+//	}
+//
+// When a connection fails, the client sends a request that was never sent
+// to another connection at once, and sends a read-only request (GET, MGET,
+// HGETALL, ...: what Redis flags read-only) that was sent once more unless
+// Config.DisableReadRetry is set. A write that was sent is never sent
+// twice. The manager reconnects in the background.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use by any number of goroutines, and
+// Clone and Close may race with calls in flight. A DedicatedConn belongs to
+// the function it was lent to and is used by one goroutine at a time. A
+// Value is immutable. Byte slices returned by commands belong to the
+// caller, and byte slices passed to a Client's commands are not kept after
+// the call returns.
+//
+// A call's context bounds it everywhere, from waiting for room in a queue to
+// waiting for the reply. A caller whose context ends gets the context's
+// error at once; if its command was already written, its reply is read and
+// dropped, and the connection stays in sync. Config.CommandTimeout, when
+// set, applies to calls whose context has no deadline.
+//
+// # Shutdown
+//
+// Each handle is closed once; Close is idempotent and calls on a closed
+// handle return ErrClosed. Closing the last handle shuts every manager down
+// together: new calls get ErrClosed, queued requests are written, replies
+// are awaited up to Config.ShutdownTimeout, connections close, what is left
+// fails with ErrClosed, calls on dedicated connections are interrupted with
+// ErrClosed, and Close returns after every goroutine of the client has
+// exited. Closing a handle that is not the last one disturbs nobody.
+package redmux
