@@ -20,5 +20,5 @@ func (c *Client) Echo(ctx context.Context, message string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return v.String()
+	return v.Text()
 }
