@@ -441,7 +441,7 @@ func str(v resp.Value) string {
 	if s, err := v.Text(); err == nil {
 		return s
 	}
-	return fmt.Sprintf("<%v>", v.Type())
+	return fmt.Sprintf("<%v>", v)
 }
 
 func bulk(s string) resp.Value { return resp.BulkString([]byte(s)) }

@@ -8,6 +8,25 @@ import (
 	"github.com/redmux/redmux/resp"
 )
 
+// String renders a reply for people; Text is the accessor for its text.
+func ExampleValue_String() {
+	r := resp.NewReader(strings.NewReader("*4\r\n$5\r\nhello\r\n:42\r\n$-1\r\n%1\r\n+score\r\n,1.5\r\n"))
+	v, err := r.ReadValue()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(v)
+	fmt.Println(resp.SimpleError("ERR unknown command 'foo'"))
+
+	elems, _ := v.Array()
+	text, _ := elems[0].Text()
+	fmt.Println(text)
+	// Output:
+	// ["hello", (integer) 42, (nil), {"score": (double) 1.5}]
+	// (error) ERR unknown command 'foo'
+	// hello
+}
+
 // StringMap reads HGETALL's answer whether the server speaks RESP2 (a flat
 // array of fields and values) or RESP3 (a map).
 func ExampleValue_StringMap() {

@@ -98,6 +98,9 @@ type Pair struct {
 //
 // The zero Value is not a reply: its Type is 0, IsNull reports false, Err
 // returns nil and every accessor returns a *TypeError.
+//
+// String is not an accessor: it renders the Value for people (%v, test
+// failures, logs); Text returns a string reply's text.
 type Value struct {
 	typ    Type
 	null   bool    // RESP2 null bulk string or null array

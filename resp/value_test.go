@@ -471,6 +471,104 @@ func TestMapReturnsPairsInWireOrder(t *testing.T) {
 	}
 }
 
+func TestStringIsReadableDebugForm(t *testing.T) {
+	many := make([]Value, 20)
+	for i := range many {
+		many[i] = Integer(int64(i))
+	}
+	manyPairs := make([]Pair, 18)
+	for i := range manyPairs {
+		manyPairs[i] = pair(bulk(strconv.Itoa(i)), Boolean(i%2 == 0))
+	}
+	for _, tc := range []struct {
+		name string
+		v    Value
+		want string
+	}{
+		{"simple string", SimpleString("PONG"), `"PONG"`},
+		{"bulk string", bulk("hello world"), `"hello world"`},
+		{"empty bulk string", bulk(""), `""`},
+		{"bulk string holding a number", bulk("42"), `"42"`},
+		{"binary data", BulkString([]byte{0, 1, 'a', 0xff, '\r', '\n'}), `"\x00\x01a\xff\r\n"`},
+		{"unicode", bulk("héllo ✓"), `"héllo ✓"`},
+		{"long string", bulk(strings.Repeat("v", 4096)), `"` + strings.Repeat("v", 64) + `"…(4096 bytes)`},
+		{"long string not cut inside a rune", bulk(strings.Repeat("a", 63) + "éé"), `"` + strings.Repeat("a", 63) + `"…(67 bytes)`},
+		{"verbatim", Verbatim("txt", []byte("Some string")), `(verbatim txt) "Some string"`},
+		{"integer", Integer(-42), "(integer) -42"},
+		{"double", Double(1.5), "(double) 1.5"},
+		{"infinite double", Double(math.Inf(-1)), "(double) -inf"},
+		{"NaN", Double(math.NaN()), "(double) nan"},
+		{"big number", BigNumber("3492890328409238509324850943850943825024385"), "(big number) 3492890328409238509324850943850943825024385"},
+		{"true", Boolean(true), "(true)"},
+		{"false", Boolean(false), "(false)"},
+		{"RESP3 null", Null(), "(nil)"},
+		{"RESP2 null bulk string", NullBulkString(), "(nil)"},
+		{"RESP2 null array", NullArray(), "(nil)"},
+		{"simple error", SimpleError("ERR unknown command 'foo'"), "(error) ERR unknown command 'foo'"},
+		{"bulk error with a newline", BulkError("ERR line1\r\nline2"), `(error) "ERR line1\r\nline2"`},
+		{"long error", SimpleError("ERR " + strings.Repeat("x", 300)), "(error) ERR " + strings.Repeat("x", 252) + "…(304 bytes)"},
+		{"empty array", ArrayOf(), "[]"},
+		{"array", ArrayOf(bulk("a"), Integer(1), NullBulkString()), `["a", (integer) 1, (nil)]`},
+		{"nested", ArrayOf(bulk("a"), ArrayOf(Integer(1), ArrayOf()), MapOf(pair(bulk("k"), SetOf(bulk("x"))))),
+			`["a", [(integer) 1, []], {"k": ~["x"]}]`},
+		{"set", SetOf(bulk("a"), bulk("b")), `~["a", "b"]`},
+		{"push", PushOf(bulk("message"), bulk("ch"), bulk("hi")), `>["message", "ch", "hi"]`},
+		{"map", MapOf(pair(bulk("field"), bulk("value")), pair(SimpleString("n"), Integer(1))), `{"field": "value", "n": (integer) 1}`},
+		{"empty map", MapOf(), "{}"},
+		{"long array", ArrayOf(many...),
+			"[(integer) 0, (integer) 1, (integer) 2, (integer) 3, (integer) 4, (integer) 5, (integer) 6, (integer) 7, " +
+				"(integer) 8, (integer) 9, (integer) 10, (integer) 11, (integer) 12, (integer) 13, (integer) 14, (integer) 15, … 4 more]"},
+		{"long map", MapOf(manyPairs...),
+			`{"0": (true), "1": (false), "2": (true), "3": (false), "4": (true), "5": (false), "6": (true), "7": (false), ` +
+				`"8": (true), "9": (false), "10": (true), "11": (false), "12": (true), "13": (false), "14": (true), "15": (false), … 2 more}`},
+		{"attributes", Integer(1).WithAttributes(pair(SimpleString("ttl"), Integer(60))), `|{"ttl": (integer) 60} (integer) 1`},
+		{"zero Value", Value{}, "(zero Value)"},
+	} {
+		if got := tc.v.String(); got != tc.want {
+			t.Errorf("%s:\n got  %s\n want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestStringIsWhatFmtPrints(t *testing.T) {
+	v := ArrayOf(bulk("a"), Integer(1))
+	for _, got := range []string{fmt.Sprint(v), fmt.Sprintf("%v", v), fmt.Sprintln(v)[:len(v.String())]} {
+		if got != `["a", (integer) 1]` {
+			t.Errorf("fmt printed %q", got)
+		}
+	}
+	if got := fmt.Sprint([]Value{Integer(1), bulk("b")}); got != `[(integer) 1 "b"]` {
+		t.Errorf("fmt printed a []Value as %q", got)
+	}
+}
+
+func TestStringOfHugeRepliesIsBounded(t *testing.T) {
+	// A wide array, and a tree 16 wide and 6 deep (16^6 leaves), both print
+	// a bounded number of values.
+	wide := make([]Value, 1_000_000)
+	for i := range wide {
+		wide[i] = bulk("member")
+	}
+	tree := bulk(strings.Repeat("x", 1000))
+	for range 6 {
+		level := make([]Value, 16)
+		for i := range level {
+			level[i] = tree
+		}
+		tree = ArrayOf(level...)
+	}
+	for name, v := range map[string]Value{"wide": ArrayOf(wide...), "deep": tree} {
+		var s string
+		allocated := heapAllocated(func() { s = v.String() })
+		if len(s) > 16<<10 || allocated > 256<<10 {
+			t.Errorf("%s: String() is %d bytes and allocated %d bytes", name, len(s), allocated)
+		}
+		if !strings.Contains(s, " more]") {
+			t.Errorf("%s: String() does not say what it left out: %.200s", name, s)
+		}
+	}
+}
+
 func TestValueIsNull(t *testing.T) {
 	for wire, want := range map[string]bool{
 		"_\r\n":      true,
