@@ -31,4 +31,4 @@ func echoCmd(message string) cmd[string] {
 	return cmd[string]{req, decodeText}
 }
 
-func decodeText(v Value) (string, error) { return v.String() }
+func decodeText(v Value) (string, error) { return v.Text() }

@@ -40,7 +40,7 @@ func TestInvariant11StatefulCommandsStayOffSharedManagers(t *testing.T) {
 	require.Eventually(t, func() bool {
 		v, err := c.Do(ctx, "CLIENT", "LIST")
 		require.NoError(t, err)
-		s, _ := v.String()
+		s, _ := v.Text()
 		return strings.Contains(s, "cmd=blpop")
 	}, 10*time.Second, 5*time.Millisecond, "BLPOP is waiting on its own connection")
 	_, err = c.Do(ctx, "RPUSH", "queue", "job")
@@ -49,7 +49,7 @@ func TestInvariant11StatefulCommandsStayOffSharedManagers(t *testing.T) {
 	case v := <-popped:
 		elems, err := v.Array()
 		require.NoError(t, err)
-		job, _ := elems[1].String()
+		job, _ := elems[1].Text()
 		assert.Equal(t, "job", job)
 	case <-time.After(10 * time.Second):
 		t.Fatal("BLPOP never returned")

@@ -37,7 +37,7 @@ func TestInvariant6PipelineIsContiguous(t *testing.T) {
 						return
 					}
 					n, _ := vals[1].Int64()
-					got, _ := vals[2].String()
+					got, _ := vals[2].Text()
 					if len(vals) != 3 || n != int64(i+1) || got != want {
 						errs <- fmt.Errorf("worker %d round %d: INCR %d, GET %q; want %d, %q", w, i, n, got, i+1, want)
 						return
@@ -61,7 +61,7 @@ func TestPipelineServerErrorFailsOnlyItsCommand(t *testing.T) {
 		assert.NoError(t, vals[0].Err())
 		var rerr *redmux.RedisError
 		assert.ErrorAs(t, vals[1].Err(), &rerr)
-		got, _ := vals[2].String()
+		got, _ := vals[2].Text()
 		assert.Equal(t, "x", got)
 
 		_, err = c.Pipeline(ctx, []any{"GET", "s"}, []any{"BLPOP", "q", 0})

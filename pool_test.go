@@ -276,7 +276,7 @@ func TestConnectHandshakeFailureNamesCommandNotPassword(t *testing.T) {
 	defer c.Close()
 	v, err := c.Do(ctx, "CLIENT", "GETNAME")
 	require.NoError(t, err)
-	name, _ := v.String()
+	name, _ := v.Text()
 	assert.Equal(t, "redmux-test", name)
 }
 

@@ -438,10 +438,10 @@ func wantErr(t *testing.T, r result, want error) {
 
 // str returns the text of a string reply, or a description of v.
 func str(v resp.Value) string {
-	if s, err := v.String(); err == nil {
+	if s, err := v.Text(); err == nil {
 		return s
 	}
-	return fmt.Sprintf("<%v>", v.Type())
+	return fmt.Sprintf("<%v>", v)
 }
 
 func bulk(s string) resp.Value { return resp.BulkString([]byte(s)) }

@@ -232,7 +232,7 @@ func TestNoManagerUpWaitsForReconnect(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("request got %v, want PONG after the reconnect", r.err)
 	}
-	if s, _ := r.v.String(); s != "PONG" {
+	if s, _ := r.v.Text(); s != "PONG" {
 		t.Fatalf("request got %q, want PONG", s)
 	}
 	if r.done.Before(back) {

@@ -16,6 +16,12 @@
 // Server error replies are values, not read errors: Value.Err returns them
 // as *Error, whose Prefix ("ERR", "WRONGTYPE", "MOVED", ...) can be checked.
 //
+// Converting: Value's accessors (Bytes, Text, Int64, Float64, Bool, Array,
+// Strings, Map, StringMap) turn a reply into Go values and fail in one way:
+// ErrNull for a null, the reply's *Error for an error reply, and a
+// *TypeError for anything they cannot convert. Value.String renders a reply
+// for people (%v), not for parsing.
+//
 // Benchmark figures for this package are in BENCHMARKS.md at the repository
 // root.
 package resp

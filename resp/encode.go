@@ -94,6 +94,7 @@ type ArgTypeError struct {
 	Type  string // its Go type, such as "map[string]int"
 }
 
+// Error names the argument's position and Go type.
 func (e *ArgTypeError) Error() string {
 	return fmt.Sprintf("resp: argument %d has unsupported type %s (use string, []byte, an integer, a float or a bool)", e.Index, e.Type)
 }

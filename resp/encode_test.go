@@ -132,7 +132,7 @@ func TestRoundTripCommandArgs(t *testing.T) {
 		if elems[i].Type() != TypeBulkString {
 			t.Errorf("argument %d (%T) became a %s", i, a.arg, elems[i].Type())
 		}
-		text, _ := elems[i].String()
+		text, _ := elems[i].Text()
 		if text != a.text {
 			t.Errorf("argument %d (%T %v) encoded as %q, want %q", i, a.arg, a.arg, text, a.text)
 		}
@@ -185,7 +185,7 @@ func TestRoundTripIntegerArgs(t *testing.T) {
 		}
 	}
 	for _, n := range []uint64{0, 1, math.MaxInt64, math.MaxInt64 + 1, math.MaxUint64} {
-		text, _ := readOne(t, string(AppendBulkUint(nil, n))).String()
+		text, _ := readOne(t, string(AppendBulkUint(nil, n))).Text()
 		if got, err := strconv.ParseUint(text, 10, 64); err != nil || got != n {
 			t.Errorf("AppendBulkUint(%d) read back as %q", n, text)
 		}

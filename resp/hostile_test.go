@@ -16,9 +16,8 @@ import (
 // buffer, one 64 KiB payload chunk and change.
 const allocBudget = 256 << 10
 
-// TestHostileInputIsBounded is invariant 12: a header claiming a huge length
-// costs memory in proportion to the bytes actually received, not to the
-// claim.
+// TestHostileInputIsBounded: a header claiming a huge length costs memory
+// in proportion to the bytes actually received, not to the claim.
 func TestHostileInputIsBounded(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

@@ -162,7 +162,7 @@ func TestReadVerbatimKeepsFormat(t *testing.T) {
 	if got := v.VerbatimFormat(); got != "txt" {
 		t.Errorf("VerbatimFormat() = %q, want \"txt\"", got)
 	}
-	if s, err := v.String(); err != nil || s != "Some string" {
+	if s, err := v.Text(); err != nil || s != "Some string" {
 		t.Errorf("String() = %q, %v; want \"Some string\" without the format", s, err)
 	}
 }
@@ -175,7 +175,7 @@ func TestReadMapPairsInWireOrder(t *testing.T) {
 	}
 	var keys []string
 	for _, p := range ps {
-		k, _ := p.Key.String()
+		k, _ := p.Key.Text()
 		keys = append(keys, k)
 	}
 	if got := strings.Join(keys, ","); got != "z,a,m" {
@@ -241,7 +241,7 @@ func TestReadLongSimpleString(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d bytes: %v", n, err)
 		}
-		if s, _ := v.String(); s != text {
+		if s, _ := v.Text(); s != text {
 			t.Fatalf("%d bytes: read %d bytes back", n, len(s))
 		}
 		if v, err := r.ReadValue(); err != nil || v.num != 1 {

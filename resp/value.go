@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -32,7 +31,8 @@ const (
 	typeAttribute Type = '|'
 )
 
-// String names the type as the RESP3 specification does.
+// String names the type as the RESP3 specification does. The type of the
+// zero Value, 0, is "empty (zero Value)".
 func (t Type) String() string {
 	switch t {
 	case TypeSimpleString:
@@ -65,29 +65,16 @@ func (t Type) String() string {
 		return "push"
 	case typeAttribute:
 		return "attribute"
+	case 0:
+		return "empty (zero Value)"
 	}
 	return "type " + strconv.QuoteRune(rune(t))
 }
 
-// ErrNull is returned by accessors called on a null value (RESP2 `$-1` or
-// `*-1`, RESP3 `_`). Check IsNull first when null is an expected answer.
-var ErrNull = errors.New("resp: value is null")
-
-// TypeError reports an accessor called on a value of a type it cannot
-// convert, such as Int64 on an array.
-type TypeError struct {
-	Accessor string // "Bytes", "Int64", ...
-	Got      Type
-}
-
-func (e *TypeError) Error() string {
-	return fmt.Sprintf("resp: %s called on a value of type %s", e.Accessor, e.Got)
-}
-
 // Pair is one key/value entry of a RESP3 map or attribute, in wire order.
 type Pair struct {
-	Key   Value
-	Value Value
+	Key   Value // the entry's key, of any type (usually a string)
+	Value Value // the value the key maps to
 }
 
 // Value is one RESP reply, of any RESP2 or RESP3 type.
@@ -96,6 +83,24 @@ type Pair struct {
 // byte slices it returns (Bytes) and the slices of elements (Array) alias its
 // storage: a Value read by a Reader owns fresh memory that nothing else
 // writes, so they stay valid for as long as the caller keeps them.
+//
+// The accessors (Bytes, Text, Int64, Float64, Bool, Array, Strings, Map,
+// StringMap) convert a Value to a Go type. Each one documents the RESP types
+// it accepts, and all of them fail the same way:
+//
+//   - on a null (IsNull) they return ErrNull, unwrapped, and a zero result;
+//   - on an error reply (simple or bulk error) they return the reply as an
+//     *Error, as Err does;
+//   - on any other type they do not accept, on the zero Value, and on a
+//     string that does not parse as the number asked for, they return a
+//     *TypeError naming the accessor, the Go type wanted and the RESP type
+//     found (with the strconv error as its Cause for parse failures).
+//
+// The zero Value is not a reply: its Type is 0, IsNull reports false, Err
+// returns nil and every accessor returns a *TypeError.
+//
+// String is not an accessor: it renders the Value for people (%v, test
+// failures, logs); Text returns a string reply's text.
 type Value struct {
 	typ    Type
 	null   bool    // RESP2 null bulk string or null array
@@ -107,7 +112,8 @@ type Value struct {
 }
 
 // Type returns the value's RESP type. A RESP2 null bulk string reports
-// TypeBulkString and a null array TypeArray; IsNull tells them apart.
+// TypeBulkString and a null array TypeArray; IsNull tells them apart. The
+// zero Value reports 0.
 func (v Value) Type() Type { return v.typ }
 
 // IsNull reports whether v is a null: RESP3 `_`, or RESP2 `$-1` or `*-1`.
@@ -122,13 +128,27 @@ func (v Value) Err() error {
 	return newError(string(v.str))
 }
 
+// isError reports whether v is an error reply.
+func (v Value) isError() bool { return v.typ == TypeSimpleError || v.typ == TypeBulkError }
+
+// typeError is the *TypeError of accessor, converting to the Go type want,
+// called on v.
+func (v Value) typeError(accessor, want string, cause error) error {
+	return &TypeError{Accessor: accessor, Want: want, Got: v.typ, Index: -1, Cause: cause}
+}
+
 // Bytes returns the payload of a string-like value: simple, bulk and
 // verbatim strings (without the format prefix), big numbers (their digits),
-// and integers and doubles in their decimal text. An error reply returns its
-// *Error, a null returns ErrNull. The slice aliases the value's storage,
-// except for the common replies the Reader shares between values (OK, PONG,
-// QUEUED), which are returned as fresh copies: no caller can change what
-// another one reads.
+// and integers and doubles in their decimal text (doubles as "inf", "-inf"
+// and "nan" when not finite). It fails as described on Value.
+//
+// The slice aliases the value's storage and stays valid for as long as the
+// caller keeps it; writing to it changes what other readers of the same
+// Value see, so only the holder of the only copy of v may do so. Two cases
+// return fresh memory instead: the common replies the Reader shares between
+// values (OK, PONG, QUEUED), so that no caller can change what another
+// value reads, and integers and doubles, whose text is formatted into a new
+// slice.
 func (v Value) Bytes() ([]byte, error) {
 	if v.IsNull() {
 		return nil, ErrNull
@@ -146,18 +166,51 @@ func (v Value) Bytes() ([]byte, error) {
 	case TypeSimpleError, TypeBulkError:
 		return nil, v.Err()
 	}
-	return nil, &TypeError{Accessor: "Bytes", Got: v.typ}
+	return nil, v.typeError("Bytes", "[]byte", nil)
 }
 
-// String is Bytes returning a string.
-func (v Value) String() (string, error) {
-	b, err := v.Bytes()
-	return string(b), err
+// Text is Bytes returning a string (a copy): it accepts the same types and
+// fails the same way.
+func (v Value) Text() (string, error) {
+	if s, ok := v.text(); ok {
+		return s, nil
+	}
+	return "", v.failure("Text", "string", nil)
 }
 
-// Int64 returns an integer reply, a boolean as 0 or 1, or a string-like
-// value holding a decimal integer (RESP2 servers send numbers as bulk
-// strings).
+// text is Text without its error.
+func (v Value) text() (string, bool) {
+	if v.IsNull() {
+		return "", false
+	}
+	switch v.typ {
+	case TypeSimpleString, TypeBulkString, TypeVerbatim, TypeBigNumber:
+		return string(v.str), true
+	case TypeInteger:
+		return strconv.FormatInt(v.num, 10), true
+	case TypeDouble:
+		return string(appendDouble(nil, v.float())), true
+	}
+	return "", false
+}
+
+// failure is what an accessor returns when v does not convert: ErrNull, the
+// server error, or a *TypeError with the given cause.
+func (v Value) failure(accessor, want string, cause error) error {
+	switch {
+	case v.IsNull():
+		return ErrNull
+	case v.isError():
+		return v.Err()
+	}
+	return v.typeError(accessor, want, cause)
+}
+
+// Int64 returns an integer reply, a boolean as 0 or 1, or a simple string,
+// bulk string or big number holding a decimal integer in the int64 range
+// (RESP2 servers send numbers as bulk strings). A string that is not such
+// an integer is a *TypeError whose Cause is a *strconv.NumError. It fails
+// otherwise as described on Value.
 func (v Value) Int64() (int64, error) {
 	if v.IsNull() {
 		return 0, ErrNull
@@ -168,17 +221,20 @@ func (v Value) Int64() (int64, error) {
 	case TypeSimpleString, TypeBulkString, TypeBigNumber:
 		n, ok := parseInt(v.str)
 		if !ok {
-			return 0, fmt.Errorf("resp: Int64: %q is not an integer", v.str)
+			return 0, v.typeError("Int64", "int64", numberError(v.str, false))
 		}
 		return n, nil
 	case TypeSimpleError, TypeBulkError:
 		return 0, v.Err()
 	}
-	return 0, &TypeError{Accessor: "Int64", Got: v.typ}
+	return 0, v.typeError("Int64", "int64", nil)
 }
 
-// Float64 returns a double reply, an integer, or a string-like value holding
-// a number (as RESP2 servers send scores).
+// Float64 returns a double reply, an integer, or a simple string, bulk
+// string or big number holding a number, as RESP2 servers send scores:
+// decimal or exponent notation, or "inf", "+inf", "-inf" and "nan" in any
+// case. A string that is not such a number is a *TypeError whose Cause is a
+// *strconv.NumError. It fails otherwise as described on Value.
 func (v Value) Float64() (float64, error) {
 	if v.IsNull() {
 		return 0, ErrNull
@@ -191,33 +247,41 @@ func (v Value) Float64() (float64, error) {
 	case TypeSimpleString, TypeBulkString, TypeBigNumber:
 		f, ok := parseDouble(v.str)
 		if !ok {
-			return 0, fmt.Errorf("resp: Float64: %q is not a number", v.str)
+			return 0, v.typeError("Float64", "float64", numberError(v.str, true))
 		}
 		return f, nil
 	case TypeSimpleError, TypeBulkError:
 		return 0, v.Err()
 	}
-	return 0, &TypeError{Accessor: "Float64", Got: v.typ}
+	return 0, v.typeError("Float64", "float64", nil)
 }
 
-// Bool returns a boolean reply, or an integer reply as true when it is not
-// zero (RESP2 commands such as EXPIRE answer 1 or 0).
+// Bool returns a RESP3 boolean, or an integer reply of 0 (false) or 1
+// (true), as RESP2 commands such as SISMEMBER answer. Any other integer is
+// a *TypeError, as are strings ("OK" included). It fails otherwise as
+// described on Value.
 func (v Value) Bool() (bool, error) {
 	if v.IsNull() {
 		return false, ErrNull
 	}
 	switch v.typ {
-	case TypeBoolean, TypeInteger:
+	case TypeBoolean:
 		return v.num != 0, nil
+	case TypeInteger:
+		if v.num != 0 && v.num != 1 {
+			return false, v.typeError("Bool", "bool", fmt.Errorf("%d is neither 0 nor 1", v.num))
+		}
+		return v.num == 1, nil
 	case TypeSimpleError, TypeBulkError:
 		return false, v.Err()
 	}
-	return false, &TypeError{Accessor: "Bool", Got: v.typ}
+	return false, v.typeError("Bool", "bool", nil)
 }
 
 // Array returns the elements of an array, set or push, or a map's keys and
-// values interleaved (k0, v0, k1, v1, ...). The slice aliases the value's
-// storage and must not be modified.
+// values interleaved (k0, v0, k1, v1, ...); an empty aggregate gives an
+// empty, non-nil slice. The slice aliases the value's storage and must not
+// be modified. It fails as described on Value; a null array is ErrNull.
 func (v Value) Array() ([]Value, error) {
 	if v.IsNull() {
 		return nil, ErrNull
@@ -228,22 +292,88 @@ func (v Value) Array() ([]Value, error) {
 	case TypeSimpleError, TypeBulkError:
 		return nil, v.Err()
 	}
-	return nil, &TypeError{Accessor: "Array", Got: v.typ}
+	return nil, v.typeError("Array", "[]resp.Value", nil)
+}
+
+// Strings returns the elements of an array, set or push, each converted as
+// Text converts it, in a new slice the caller owns; an empty aggregate
+// gives an empty, non-nil slice. An element that does not convert (a null,
+// an error reply, an aggregate) makes Strings fail with a *TypeError whose
+// Index is its position: a null element is not turned into "", since that
+// would lose the difference from an empty string. It fails otherwise as
+// described on Value.
+func (v Value) Strings() ([]string, error) {
+	if v.IsNull() || v.isError() || (v.typ != TypeArray && v.typ != TypeSet && v.typ != TypePush) {
+		return nil, v.failure("Strings", "[]string", nil)
+	}
+	out := make([]string, len(v.elems))
+	for i, e := range v.elems {
+		s, ok := e.text()
+		if !ok {
+			return nil, elemError("Strings", i, e)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// elemError is the *TypeError of element i, e, of an aggregate that
+// accessor could not convert to strings.
+func elemError(accessor string, i int, e Value) error {
+	return &TypeError{Accessor: accessor, Want: "string", Got: e.typ, Null: e.IsNull(), Index: i}
 }
 
 // Map returns a map's pairs in wire order. An array of even length is read
-// as alternating keys and values, as RESP2 servers answer HGETALL.
+// as alternating keys and values, as RESP2 servers answer HGETALL; an array
+// of odd length is a *TypeError. It fails otherwise as described on Value.
 func (v Value) Map() ([]Pair, error) {
-	if v.IsNull() {
-		return nil, ErrNull
+	if err := v.mapShape("Map", "[]resp.Pair"); err != nil {
+		return nil, err
 	}
+	return pairs(v.elems), nil
+}
+
+// StringMap returns a map's keys and values, each converted as Text
+// converts it, in a new map the caller owns. Like Map, it accepts a RESP3
+// map or a RESP2 array of even length read as alternating keys and values
+// (HGETALL, CONFIG GET); an array of odd length is a *TypeError. A key or
+// value that does not convert (a null, an error reply, an aggregate) is a
+// *TypeError whose Index is its position in the interleaved order of Array.
+// When a key appears twice, the later value wins. It fails otherwise as
+// described on Value.
+func (v Value) StringMap() (map[string]string, error) {
+	if err := v.mapShape("StringMap", "map[string]string"); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(v.elems)/2)
+	for i := 0; i < len(v.elems); i += 2 {
+		k, ok := v.elems[i].text()
+		if !ok {
+			return nil, elemError("StringMap", i, v.elems[i])
+		}
+		val, ok := v.elems[i+1].text()
+		if !ok {
+			return nil, elemError("StringMap", i+1, v.elems[i+1])
+		}
+		out[k] = val
+	}
+	return out, nil
+}
+
+// mapShape checks that v is a map or an array of even length, as Map and
+// StringMap require.
+func (v Value) mapShape(accessor, want string) error {
 	switch {
-	case v.typ == TypeMap, v.typ == TypeArray && len(v.elems)%2 == 0:
-		return pairs(v.elems), nil
-	case v.typ == TypeSimpleError, v.typ == TypeBulkError:
-		return nil, v.Err()
+	case v.IsNull() || v.isError():
+		return v.failure(accessor, want, nil)
+	case v.typ == TypeMap:
+		return nil
+	case v.typ == TypeArray && len(v.elems)%2 == 0:
+		return nil
+	case v.typ == TypeArray:
+		return v.typeError(accessor, want, fmt.Errorf("odd number of elements (%d) for keys and values", len(v.elems)))
 	}
-	return nil, &TypeError{Accessor: "Map", Got: v.typ}
+	return v.typeError(accessor, want, nil)
 }
 
 // Len returns the number of elements of an aggregate (pairs for a map) and
