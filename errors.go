@@ -61,8 +61,9 @@ type RedisError = resp.Error
 type ProtocolError = resp.ProtocolError
 
 // Value is one reply of any RESP2 or RESP3 type, as Do and Pipeline return
-// it. Read it with its accessors, each of which returns a *TypeError on a
-// reply of another type and ErrNull on a null reply:
+// it. Read it with its accessors, each of which returns ErrNull on a null
+// reply, the *RedisError on an error reply, and a *TypeError on a reply of
+// another type or text that does not parse:
 //
 //	Bytes() ([]byte, error)                 a string reply's bytes
 //	Text() (string, error)                  a string reply as a string
