@@ -68,6 +68,9 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) (resp.Value, []re
 // resendCounter decides whether a request that failed with err is sent
 // again, and returns the counter to charge for it (nil: not sent again).
 func (p *Pool) resendCounter(req *manager.Request, err error, readRetried *bool) *atomic.Uint64 {
+	if err == nil {
+		return nil // before ce, which errors.As makes escape: no allocation for a success
+	}
 	var ce *manager.ConnError
 	if !errors.As(err, &ce) {
 		return nil
