@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,52 +135,66 @@ func (m *Manager) Connected() bool {
 	return s != nil && !s.killed()
 }
 
-// Do sends one command and returns its reply. It takes ownership of req.
-// It returns ctx's error if ctx ends first (the reply, if any, is read and
-// dropped), ErrClosed after shutdown began, and a *ConnError if the
-// connection fails. Server error replies are returned as values.
+// Do sends one command and returns its reply. It takes ownership of req,
+// which must be idle, and releases it. It returns ctx's error if ctx ends
+// first (the reply, if any, is read and dropped), ErrClosed after shutdown
+// began, and a *ConnError if the connection fails. Server error replies are
+// returned as values.
 func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
 	if req.Replies != 1 {
+		req.send("Do") // the ownership check comes first
+		err := fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
+		req.fail(err)
 		req.Release()
-		return resp.Value{}, fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
+		return resp.Value{}, err
 	}
-	if !m.Send(ctx, req) {
+	if !m.send(ctx, req, "Do") {
 		return resp.Value{}, ctx.Err()
 	}
-	v, _, err := req.Result()
+	replies, err := req.Result()
+	var v resp.Value
+	if err == nil {
+		v = replies[0]
+	}
 	req.Release()
 	return v, err
 }
 
 // DoMulti sends req.Replies commands back to back as one FIFO entry and
-// returns their replies in order. It takes ownership of req.
+// returns their replies in order. It takes ownership of req, which must be
+// idle, and releases it; the replies returned belong to the caller.
 func (m *Manager) DoMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
-	if !m.Send(ctx, req) {
+	if !m.send(ctx, req, "DoMulti") {
 		return nil, ctx.Err()
 	}
-	v, vs, err := req.Result()
+	replies, err := req.Result()
+	replies = slices.Clone(replies) // they are the request's until Release
 	req.Release()
-	if err == nil && vs == nil {
-		vs = []resp.Value{v} // a pipeline of one is answered like a single command
-	}
-	return vs, err
+	return replies, err
 }
 
-// Send sends req and waits for its outcome. It reports false when ctx
-// ended first: req then belongs to the manager, which reads and drops its
-// reply, and the caller reports ctx's error. Otherwise the caller keeps
-// req: Result returns its outcome (a reply, ErrClosed, ctx's error if it
-// was never sent, a *ConnError), and the caller must Release it, or Rearm
-// it to send it again, here or to another manager.
+// Send sends req, which must be idle, and waits for its outcome. It
+// reports false when ctx ended first: req then belongs to the manager,
+// which reads and drops its reply, and the caller reports ctx's error.
+// Otherwise req is completed and the caller owns it again: Result returns
+// its outcome (the replies, or ErrClosed, ctx's error if it was never
+// sent, a *ConnError), and the caller must Release it, or Rearm it to send
+// it again, here or to another manager.
 func (m *Manager) Send(ctx context.Context, req *Request) (kept bool) {
+	return m.send(ctx, req, "Send")
+}
+
+// send is Send, with op naming the caller's method in a misuse panic.
+func (m *Manager) send(ctx context.Context, req *Request, op string) (kept bool) {
+	req.send(op)
 	if req.Replies < 1 || len(req.Cmd) == 0 {
 		// An empty command gets no reply from Redis: its FIFO entry would
 		// take the next command's reply and shift every reply after it.
-		req.err = fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies)
+		req.fail(fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies))
 		return true
 	}
 	if err := m.enqueue(ctx, req); err != nil {
-		req.err = err
+		req.fail(err)
 		return true
 	}
 	return wait(ctx, req)
@@ -248,7 +263,8 @@ func (m *Manager) writeDirect(req *Request) bool {
 
 // wait waits for req's outcome, or for ctx to end. It reports false when
 // ctx ended first and req was left to the manager, which reads and drops
-// its reply (invariant 2); true when the outcome is in req.
+// its reply, so the connection stays in step (invariant 2); true when req
+// is completed.
 func wait(ctx context.Context, req *Request) bool {
 	select {
 	case <-req.done:

@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -26,42 +27,55 @@ const maxResends = 32
 // to reconnect, no longer than ctx and ReconnectWait, then fails with a
 // *manager.ConnError carrying the latest connection failure.
 func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
-	v, _, err := p.send(ctx, req)
+	if err := p.send(ctx, req); err != nil {
+		return resp.Value{}, err
+	}
+	replies, err := req.Result()
+	var v resp.Value
+	if err == nil {
+		v = replies[0]
+	}
+	req.Release()
 	return v, err
 }
 
 // DoMulti sends a pipeline through the least-loaded connected manager as
 // one FIFO entry; see manager.DoMulti and Do. It is resent after a sent
-// failure only if req.ReadOnly says every command in it only reads.
+// failure only if req.ReadOnly says every command in it only reads. The
+// replies returned belong to the caller.
 func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
-	v, vs, err := p.send(ctx, req)
-	if err == nil && vs == nil {
-		vs = []resp.Value{v} // a pipeline of one is answered like a single command
+	if err := p.send(ctx, req); err != nil {
+		return nil, err
 	}
-	return vs, err
+	replies, err := req.Result()
+	replies = slices.Clone(replies) // they are the request's until Release
+	req.Release()
+	return replies, err
 }
 
 // send runs req until it has an outcome nobody may retry. It takes
-// ownership of req.
-func (p *Pool) send(ctx context.Context, req *manager.Request) (resp.Value, []resp.Value, error) {
+// ownership of req, which must be idle. On a nil error req is completed
+// and the caller owns it again, to read its Result and Release it; on an
+// error the request is gone (released, or left to a manager when ctx
+// ended).
+func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 	var waitUntil time.Time
 	readRetried := false
 	for resends := 0; ; resends++ {
 		m, err := p.pickConnected(ctx, req, &waitUntil)
 		if err != nil {
-			return resp.Value{}, nil, err
+			return err
 		}
 		if !m.Send(ctx, req) {
-			return resp.Value{}, nil, ctx.Err()
+			return ctx.Err()
 		}
-		v, vs, err := req.Result()
+		_, err = req.Result()
 		if counter := p.resendCounter(req, err, &readRetried); counter != nil && resends < maxResends {
 			counter.Add(1)
 			req.Rearm()
 			continue
 		}
-		req.Release()
-		return v, vs, err
+		return nil
 	}
 }
 
