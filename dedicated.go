@@ -49,7 +49,13 @@ func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) err
 		return err
 	}
 	conn := &DedicatedConn{lease: lease}
-	defer func() { lease.Release(conn.state.clean()) }()
+	defer func() {
+		if conn.state.clean() {
+			lease.Return()
+		} else {
+			lease.Discard()
+		}
+	}()
 	return fn(conn)
 }
 
