@@ -9,10 +9,6 @@ import (
 	"github.com/redmux/redmux/resp"
 )
 
-// Dialer opens a connection to addr on network ("tcp" or "unix"). It must
-// honour ctx. (*net.Dialer).DialContext and (*tls.Dialer).DialContext fit.
-type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
-
 // Config configures one manager. Every field must be set (the root
 // package resolves defaults); New refuses an unresolved Config.
 type Config struct {
@@ -20,8 +16,10 @@ type Config struct {
 	Addr string
 	// Network is "tcp" (the default) or "unix".
 	Network string
-	// Dial opens the connection; nil means a TCP dial with keep-alive.
-	Dial Dialer
+	// Dial opens a connection to addr on network ("tcp" or "unix"),
+	// honouring ctx: (*net.Dialer).DialContext and (*tls.Dialer).DialContext
+	// fit.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DialTimeout bounds the dial.
 	DialTimeout time.Duration
 	// Handshake runs on every new connection before it serves requests
@@ -42,9 +40,9 @@ type Config struct {
 	// the first attempt is immediate, then the wait doubles from BackoffMin
 	// up to BackoffMax, each wait drawn at random from its upper half.
 	BackoffMin, BackoffMax time.Duration
-	// OnPush, if set, receives RESP3 push frames (invariant 7). It runs on
-	// the reader goroutine and must not block.
-	OnPush func(resp.Value)
+	// onPush, if set, receives RESP3 push frames, which never answer a
+	// request. It runs on the reader goroutine and must not block.
+	onPush func(resp.Value)
 	// OnReconnect, if set, is called after the manager has replaced a lost
 	// connection with a new one. It runs on the writer goroutine and must
 	// not block.

@@ -104,9 +104,6 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	return m, nil
 }
 
-// Addr returns the server address this manager connects to.
-func (m *Manager) Addr() string { return m.cfg.Addr }
-
 // Load returns the number of requests queued or written but unanswered.
 func (m *Manager) Load() int64 { return m.load.Load() }
 
@@ -140,7 +137,7 @@ func (m *Manager) Connected() bool {
 // first (the reply, if any, is read and dropped), ErrClosed after shutdown
 // began, and a *ConnError if the connection fails. Server error replies are
 // returned as values.
-func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
+func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, error) {
 	if req.Replies != 1 {
 		req.send("Do") // the ownership check comes first
 		err := fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
@@ -163,7 +160,7 @@ func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
 // DoMulti sends req.Replies commands back to back as one FIFO entry and
 // returns their replies in order. It takes ownership of req, which must be
 // idle, and releases it; the replies returned belong to the caller.
-func (m *Manager) DoMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
+func (m *Manager) doMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
 	if !m.send(ctx, req, "DoMulti") {
 		return nil, ctx.Err()
 	}
@@ -304,11 +301,8 @@ func (m *Manager) forceClose() {
 	}
 }
 
-// Wait blocks until every goroutine of the manager has exited, which
-// happens only after Shutdown.
-func (m *Manager) Wait() { <-m.done }
-
-// Done returns a channel closed once every goroutine has exited.
+// Done returns a channel closed once every goroutine of the manager has
+// exited, which happens only after Shutdown.
 func (m *Manager) Done() <-chan struct{} { return m.done }
 
 // start makes s the current session and starts its reader.

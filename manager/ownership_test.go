@@ -22,7 +22,7 @@ func TestRequestReleasedTwicePanics(t *testing.T) {
 	fs := newFakeServer(t, echo)
 	m := newManager(t, fs, Config{})
 	r = newCmd("ECHO", "x")
-	_, err := m.Do(testContext(t), r)
+	_, err := m.do(testContext(t), r)
 	require.NoError(t, err)
 	require.PanicsWithValue(t, "redmux/manager: Release called twice (the Request is already free)", r.Release)
 }
@@ -81,8 +81,8 @@ func TestResultBeforeCompletionPanics(t *testing.T) {
 	require.NoError(t, err)
 
 	// A completed request is not sent again without Rearm.
-	require.PanicsWithValue(t, "redmux/manager: Do of a Request that is completed", func() { _, _ = m.Do(ctx, req) })
-	require.PanicsWithValue(t, "redmux/manager: DoMulti of a Request that is completed", func() { _, _ = m.DoMulti(ctx, req) })
+	require.PanicsWithValue(t, "redmux/manager: Do of a Request that is completed", func() { _, _ = m.do(ctx, req) })
+	require.PanicsWithValue(t, "redmux/manager: DoMulti of a Request that is completed", func() { _, _ = m.doMulti(ctx, req) })
 	req.Release()
 	require.PanicsWithValue(t, "redmux/manager: Send of a Request that is free", func() { m.Send(ctx, req) })
 }

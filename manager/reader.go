@@ -66,7 +66,7 @@ func (m *Manager) answer(req *Request) {
 
 func (m *Manager) deliverPush(v resp.Value) {
 	m.stats.pushes.Add(1)
-	if m.cfg.OnPush != nil {
-		m.cfg.OnPush(v)
+	if m.cfg.onPush != nil {
+		m.cfg.onPush(v)
 	}
 }

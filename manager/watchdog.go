@@ -77,7 +77,7 @@ func (m *Manager) probe(s *session) {
 	defer cancel()
 	req := NewRequest()
 	req.Cmd = append(req.Cmd, pingCommand...)
-	_, err := m.Do(ctx, req)
+	_, err := m.do(ctx, req)
 	if errors.Is(err, context.DeadlineExceeded) && m.stats.bytesIn.Load() == before && !s.killed() {
 		m.stats.stalls.Add(1)
 		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: ErrStalled})

@@ -83,7 +83,7 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 // again, and returns the counter to charge for it (nil: not sent again).
 func (p *Pool) resendCounter(req *manager.Request, err error, readRetried *bool) *atomic.Uint64 {
 	if err == nil {
-		return nil // before ce, which errors.As makes escape: no allocation for a success
+		return nil // the common case: no errors.As, whose target would escape
 	}
 	var ce *manager.ConnError
 	if !errors.As(err, &ce) {

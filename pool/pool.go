@@ -113,7 +113,7 @@ func firstError(errs []error) error {
 // round-robin start so that ties rotate. When no manager is connected it
 // returns the next one in turn, whose requests then fail fast with a
 // *manager.ConnError.
-func (p *Pool) Pick() *manager.Manager {
+func (p *Pool) pick() *manager.Manager {
 	n := uint32(len(p.managers))
 	if n == 1 {
 		return p.managers[0]
@@ -145,7 +145,7 @@ func (p *Pool) Pick() *manager.Manager {
 // that deadline once the call first had to wait). On failure it releases
 // req.
 func (p *Pool) pickConnected(ctx context.Context, req *manager.Request, waitUntil *time.Time) (*manager.Manager, error) {
-	if m := p.Pick(); m.Connected() || m.Closing() {
+	if m := p.pick(); m.Connected() || m.Closing() {
 		return m, nil
 	}
 	if waitUntil.IsZero() {
@@ -155,7 +155,7 @@ func (p *Pool) pickConnected(ctx context.Context, req *manager.Request, waitUnti
 	defer timer.Stop()
 	for {
 		up := p.upSignal()
-		m := p.Pick()
+		m := p.pick()
 		if m.Connected() || m.Closing() {
 			return m, nil
 		}
@@ -222,8 +222,15 @@ func (p *Pool) Release() {
 	}
 }
 
-// Managers returns the pool's managers, for statistics.
-func (p *Pool) Managers() []*manager.Manager { return p.managers }
+// ManagerStats returns a snapshot of every manager's counters, in a slice
+// of the caller's own.
+func (p *Pool) ManagerStats() []manager.Stats {
+	st := make([]manager.Stats, len(p.managers))
+	for i, m := range p.managers {
+		st[i] = m.Stats()
+	}
+	return st
+}
 
 // stopAll begins every manager's shutdown with one shared deadline, then
 // waits for all of them.
@@ -235,7 +242,7 @@ func stopAll(managers []*manager.Manager, deadline time.Time) {
 	}
 	for _, m := range managers {
 		if m != nil {
-			m.Wait()
+			<-m.Done()
 		}
 	}
 }
