@@ -68,7 +68,7 @@ func handshakeCommands(cmds ...[]byte) Handshake {
 	}
 }
 
-// ErrTrailingBytes is the cause of a handshake that failed because the
+// errTrailingBytes is the cause of a handshake that failed because the
 // server sent more than the replies it was asked for: something other than
 // a Redis server speaks on that port, or it greets with a banner.
 var errTrailingBytes = errors.New("the server sent data nobody asked for during the handshake")

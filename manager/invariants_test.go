@@ -412,7 +412,7 @@ func TestInvariant7PushesBypassTheFIFO(t *testing.T) {
 			tc.script(t, m, sc, pushed)
 
 			// The reader handled the push before the reply that followed
-			// it, so OnPush has run by now.
+			// it, so onPush has run by now.
 			mu.Lock()
 			defer mu.Unlock()
 			if len(got) != 1 || got[0].Type() != resp.TypePush || got[0].Len() != 2 {

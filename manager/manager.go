@@ -3,22 +3,27 @@
 // goroutine that pipelines whatever is queued into one write, and a reader
 // goroutine that matches replies to requests in FIFO order.
 //
-// The invariants this package keeps are numbered as in DESIGN.md: the FIFO
-// holds entries in the order of their bytes on the wire (1); an entry leaves
-// it only by a reply or by teardown, so a caller that leaves early never
-// desyncs the connection (2); a request whose caller gave up before the write
-// is never written (3); the reader never waits on a caller (4); reads and
-// writes run on separate goroutines (5); a pipeline is one entry expecting k
-// replies (6); push frames bypass the FIFO (7); queue and in-flight counts
-// are bounded and enqueueing respects the caller's context (10); shutdown
+// The FIFO holds entries in the order of their bytes on the wire, and an
+// entry leaves it only by its reply or by teardown, so a caller that leaves
+// early never desyncs the connection; a request whose caller gave up before
+// the write is never written; the reader never waits on a caller; reads
+// and writes run on separate goroutines; a pipeline is one entry expecting
+// k replies; push frames bypass the FIFO; the queue and the in-flight count
+// are bounded and enqueueing respects the caller's context; shutdown
 // flushes, waits for replies up to a deadline and then fails the rest with
-// ErrClosed (13).
+// ErrClosed. docs/ARCHITECTURE.md at the repository root numbers these
+// invariants, and comments in this package refer to them by those numbers.
 //
 // A request normally reaches the wire through the writer goroutine; when
 // the manager is nearly idle its caller writes it directly, under the same
 // write lock, so the FIFO order stays the wire order (see writeDirect).
 //
-// It imports only the standard library and resp.
+// A Request has one owner at a time, and checks it: see Request.
+//
+// This is an internal layer of redmux, used by the pool package; its API
+// serves the layers above it and may change at any time. Programs use the
+// root package, github.com/redmux/redmux. It imports only the standard
+// library and resp.
 package manager
 
 import (
@@ -132,7 +137,7 @@ func (m *Manager) Connected() bool {
 	return s != nil && !s.killed()
 }
 
-// Do sends one command and returns its reply. It takes ownership of req,
+// do sends one command and returns its reply. It takes ownership of req,
 // which must be idle, and releases it. It returns ctx's error if ctx ends
 // first (the reply, if any, is read and dropped), ErrClosed after shutdown
 // began, and a *ConnError if the connection fails. Server error replies are
@@ -157,7 +162,7 @@ func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, error) {
 	return v, err
 }
 
-// DoMulti sends req.Replies commands back to back as one FIFO entry and
+// doMulti sends req.Replies commands back to back as one FIFO entry and
 // returns their replies in order. It takes ownership of req, which must be
 // idle, and releases it; the replies returned belong to the caller.
 func (m *Manager) doMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
@@ -277,10 +282,10 @@ func wait(ctx context.Context, req *Request) bool {
 	return true
 }
 
-// Shutdown begins the coordinated shutdown of invariant 13: new requests get
-// ErrClosed, queued ones are written, replies are awaited until deadline,
-// then the connection closes and what is left fails with ErrClosed. It does
-// not wait; call Wait for that. Later calls do nothing.
+// Shutdown begins the coordinated shutdown: new requests get ErrClosed,
+// queued ones are written, replies are awaited until deadline, then the
+// connection closes and what is left fails with ErrClosed. It does not
+// wait; Done is closed once it is over. Later calls do nothing.
 func (m *Manager) Shutdown(deadline time.Time) {
 	m.shutdownOnce.Do(func() {
 		m.deadline = deadline

@@ -10,7 +10,7 @@ import (
 // requestState says who owns a Request. A request moves only along
 //
 //	free            --NewRequest-->              idle
-//	idle            --Send, Do, DoMulti-->       pending
+//	idle            --Send-->                    pending
 //	pending         --reply or failure-->        completed  (by the manager)
 //	pending         --the caller's ctx ends-->   abandoned  (by the caller)
 //	abandoned       --reply or failure-->        free       (the manager recycles it)
@@ -85,11 +85,10 @@ const maxRetainedReplies = 64
 //   - NewRequest returns an idle request, which its caller fills: it
 //     appends the encoded command(s) to Cmd and sets Replies when more than
 //     one reply is expected.
-//   - Manager.Send, Do and DoMulti take an idle request and make it
-//     pending: the manager owns it until it completes. Do and DoMulti
-//     release it themselves; after Send, the caller owns it again, now
-//     completed (see Send), unless Send reported that it was left to the
-//     manager.
+//   - Manager.Send takes an idle request and makes it pending: the
+//     manager owns it until it completes. Then the caller owns it again,
+//     completed, unless Send reported that it was left to the manager
+//     (see Send).
 //   - Result reads a completed request; Rearm makes it idle again, with
 //     the same commands, to be sent once more; Release gives an idle or
 //     completed request back to the pool.
@@ -180,8 +179,8 @@ func (r *Request) Rearm() {
 	r.clearResult()
 }
 
-// send moves an idle request to pending for op (Send, Do, DoMulti),
-// panicking if it is not idle.
+// send moves an idle request to pending for op (Send, or the manager's do
+// and doMulti), panicking if it is not idle.
 func (r *Request) send(op string) {
 	if !r.state.cas(stateIdle, statePending) {
 		misuse(op, r.state.load())

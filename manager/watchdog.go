@@ -9,7 +9,8 @@ import (
 )
 
 // ErrStalled is the cause in the *ConnError of requests failed because
-// their connection stalled (invariant 9).
+// their connection stalled: requests were in flight, nothing arrived for
+// the stall timeout, and a PING sent then got no reply either.
 var ErrStalled = errors.New("connection stalled: the oldest request got no reply within the stall timeout, nor did a PING after it")
 
 var pingCommand = resp.AppendCommandStrings(nil, "PING")

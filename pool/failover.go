@@ -18,14 +18,19 @@ import (
 // context has no deadline.
 const maxResends = 32
 
-// Do sends one request through the least-loaded connected manager; see
-// manager.Do. A request that was never sent (queued on a manager whose
-// connection died, or on one redialing) goes at once to another connected
-// manager; a read-only request lost with its connection after it was sent
-// is sent once more, unless DisableReadRetry; a write that was sent is
-// never sent again. When no manager is connected a request waits for one
-// to reconnect, no longer than ctx and ReconnectWait, then fails with a
-// *manager.ConnError carrying the latest connection failure.
+// Do sends one command through the least-loaded connected manager and
+// returns its reply. It takes ownership of req, which must be idle, and
+// releases it. Server error replies are returned as values.
+//
+// A request that was never sent (queued on a manager whose connection
+// died, or on one redialing) goes at once to another connected manager; a
+// read-only request lost with its connection after it was sent is sent
+// once more, unless DisableReadRetry; a write that was sent is never sent
+// again. When no manager is connected a request waits for one to
+// reconnect, no longer than ctx and ReconnectWait, then fails with a
+// *manager.ConnError carrying the latest connection failure. If ctx ends
+// while the request is in flight, Do returns ctx's error and the manager
+// reads and drops the reply.
 func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
 	if err := p.send(ctx, req); err != nil {
 		return resp.Value{}, err
@@ -40,9 +45,9 @@ func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error)
 }
 
 // DoMulti sends a pipeline through the least-loaded connected manager as
-// one FIFO entry; see manager.DoMulti and Do. It is resent after a sent
-// failure only if req.ReadOnly says every command in it only reads. The
-// replies returned belong to the caller.
+// one FIFO entry and returns its req.Replies replies in order, which
+// belong to the caller; otherwise it is Do. It is resent after a sent
+// failure only if req.ReadOnly says every command in it only reads.
 func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
 	if err := p.send(ctx, req); err != nil {
 		return nil, err

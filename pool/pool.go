@@ -4,6 +4,10 @@
 // last reference runs the coordinated shutdown of every manager. Commands
 // that must not share a pipeline get dedicated connections from a
 // github.com/jackc/puddle/v2 pool.
+//
+// This is an internal layer of redmux: its API serves the root package and
+// may change at any time. Programs use the root package,
+// github.com/redmux/redmux.
 package pool
 
 import (
@@ -109,7 +113,7 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// Pick returns the connected manager with the least load, scanning from a
+// pick returns the connected manager with the least load, scanning from a
 // round-robin start so that ties rotate. When no manager is connected it
 // returns the next one in turn, whose requests then fail fast with a
 // *manager.ConnError.
@@ -185,8 +189,8 @@ func (p *Pool) announceUp() {
 }
 
 // Dedicated lends a connection of its own, for commands that must not run
-// on a shared manager (invariant 11). It returns ErrClosed once shutdown
-// began.
+// on a shared manager: blocking commands, transactions, pub/sub and other
+// connection state. It returns ErrClosed once shutdown began.
 func (p *Pool) Dedicated(ctx context.Context) (*Lease, error) {
 	return p.dedicated.acquire(ctx)
 }
@@ -206,8 +210,9 @@ func (p *Pool) Retain() bool {
 }
 
 // Release drops a reference. Releasing the last one shuts every manager
-// down together (invariant 13) and returns only after all of their
-// goroutines have exited.
+// down together, with one deadline (Config.ShutdownTimeout) for the
+// replies still due, and returns only after all of their goroutines have
+// exited.
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
