@@ -52,7 +52,13 @@ func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) err
 	}
 	conn := &DedicatedConn{lease: lease}
 	conn.commands = commands{r: conn}
-	defer func() { lease.Release(conn.state.clean()) }()
+	defer func() {
+		if conn.state.clean() {
+			lease.Return()
+		} else {
+			lease.Discard()
+		}
+	}()
 	return fn(conn)
 }
 

@@ -43,10 +43,5 @@ func (s Stats) Total() ManagerStats {
 // Stats returns a snapshot of every manager. It is safe to call at any
 // time, also on a closed handle.
 func (c *Client) Stats() Stats {
-	ms := c.pool.Managers()
-	s := Stats{Managers: make([]ManagerStats, len(ms)), Rerouted: c.pool.Rerouted(), Retried: c.pool.Retried()}
-	for i, m := range ms {
-		s.Managers[i] = m.Stats()
-	}
-	return s
+	return Stats{Managers: c.pool.ManagerStats(), Rerouted: c.pool.Rerouted(), Retried: c.pool.Retried()}
 }

@@ -9,19 +9,17 @@ import (
 	"github.com/redmux/redmux/resp"
 )
 
-// Dialer opens a connection to addr on network ("tcp" or "unix"). It must
-// honour ctx. (*net.Dialer).DialContext and (*tls.Dialer).DialContext fit.
-type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
-
 // Config configures one manager. Every field must be set (the root
 // package resolves defaults); New refuses an unresolved Config.
 type Config struct {
 	// Addr is the server's address, used for dialing and in errors.
 	Addr string
-	// Network is "tcp" (the default) or "unix".
+	// Network is "tcp" or "unix".
 	Network string
-	// Dial opens the connection; nil means a TCP dial with keep-alive.
-	Dial Dialer
+	// Dial opens a connection to addr on network ("tcp" or "unix"),
+	// honouring ctx: (*net.Dialer).DialContext and (*tls.Dialer).DialContext
+	// fit.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// DialTimeout bounds the dial.
 	DialTimeout time.Duration
 	// Handshake runs on every new connection before it serves requests
@@ -29,28 +27,29 @@ type Config struct {
 	// connect. Bytes received beyond its replies fail it too. nil means
 	// no handshake.
 	Handshake Handshake
-	// QueueLen bounds requests waiting to be written (invariant 10).
+	// QueueLen bounds requests waiting to be written: once it is full, a
+	// caller waits for room, no longer than its context.
 	QueueLen int
 	// MaxInFlight bounds requests written but not yet answered.
 	MaxInFlight int
 	// MaxBatchBytes is the write size at which the writer stops gathering
 	// more queued requests into the current batch and writes it.
 	MaxBatchBytes int
-	// Limits bound what the reply reader accepts (invariant 12).
+	// Limits bound what the reply reader accepts: a reply beyond them
+	// fails the connection instead of exhausting memory.
 	Limits resp.Limits
 	// BackoffMin and BackoffMax bound the wait between reconnect attempts:
 	// the first attempt is immediate, then the wait doubles from BackoffMin
 	// up to BackoffMax, each wait drawn at random from its upper half.
 	BackoffMin, BackoffMax time.Duration
-	// OnPush, if set, receives RESP3 push frames (invariant 7). It runs on
-	// the reader goroutine and must not block.
-	OnPush func(resp.Value)
+	// onPush, if set, receives RESP3 push frames, which never answer a
+	// request. It runs on the reader goroutine and must not block.
+	onPush func(resp.Value)
 	// OnReconnect, if set, is called after the manager has replaced a lost
 	// connection with a new one. It runs on the writer goroutine and must
 	// not block.
 	OnReconnect func()
-	// StallTimeout and PingTimeout drive stall detection (invariant 9):
-	// when the oldest unanswered request has waited longer than
+	// StallTimeout and PingTimeout drive stall detection: when the oldest unanswered request has waited longer than
 	// StallTimeout, a PING is sent; if it gets no reply within PingTimeout
 	// the connection is declared dead. A StallTimeout of 0 turns stall
 	// detection off.

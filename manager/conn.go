@@ -12,10 +12,11 @@ import (
 )
 
 // Conn is a dedicated connection for commands that must not share a
-// manager's pipeline: blocking commands (BLPOP, XREAD BLOCK, WAIT),
-// transactions (WATCH/MULTI/EXEC), pub/sub and other connection state
-// (invariant 11). It has no goroutines of its own: each call writes and
-// reads on the caller's goroutine.
+// manager's pipeline: blocking commands (BLPOP, XREAD BLOCK, WAIT), which
+// would hold up every request behind them, and transactions
+// (WATCH/MULTI/EXEC), pub/sub and other connection state, which would leak
+// into other callers' commands. It has no goroutines of its own: each call
+// writes and reads on the caller's goroutine.
 //
 // A Conn is used by one goroutine at a time; only Interrupt may be called
 // concurrently. An error in the middle of an exchange, including the end of

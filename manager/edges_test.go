@@ -136,6 +136,7 @@ func TestWrittenCountsOnlyWritesThatHappened(t *testing.T) {
 
 	m.writeMu.Lock()
 	req := newCmd("GET", "k")
+	req.send("Send") // what Send does before it enqueues
 	req.ctxDone = testContext(t).Done()
 	m.load.Add(1)
 	buf := m.appendRequest(s, nil, req)
@@ -202,10 +203,13 @@ func TestUnwrittenFIFOEntriesFailAsNotSent(t *testing.T) {
 	s := m.current.Load()
 	m.writeMu.Lock()
 	req := newCmd("GET", "unwritten")
+	req.send("Send") // what Send does before it enqueues
 	req.ctxDone = ctx.Done()
 	m.load.Add(1)
 	done := make(chan result, 1)
-	go func() { done <- result{err: func() error { wait(ctx, req); _, _, err := req.Result(); return err }()} }()
+	go func() {
+		done <- result{err: func() error { wait(ctx, req); _, err := req.Result(); req.Release(); return err }()}
+	}()
 	_ = m.appendRequest(s, nil, req) // in the FIFO, never flushed
 	s.kill(&ConnError{Op: "read", Addr: testAddr, Err: errors.New("killed by the test")})
 	m.writeMu.Unlock()

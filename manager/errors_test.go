@@ -201,7 +201,7 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 				Addr:        testAddr,
 				Dial:        fs.dial,
 				DialTimeout: 100 * time.Millisecond,
-				Handshake:   HandshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
+				Handshake:   handshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
 			}))
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
@@ -245,7 +245,7 @@ func TestHandshakeErrorReply(t *testing.T) {
 				}
 				_ = sc.send(answer(cmd))
 			})
-			m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial, Handshake: HandshakeCommands(handshake...)}))
+			m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial, Handshake: handshakeCommands(handshake...)}))
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
 			}
@@ -272,11 +272,11 @@ func TestHandshakeErrorReply(t *testing.T) {
 
 func TestHandshakeRunsBeforeRequests(t *testing.T) {
 	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{Handshake: HandshakeCommands(
+	m := newManager(t, fs, Config{Handshake: handshakeCommands(
 		resp.AppendCommandStrings(nil, "HELLO", "3"),
 		resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", "redmux"),
 	)})
-	if v, err := m.Do(testContext(t), newCmd("PING")); err != nil || str(v) != "PONG" {
+	if v, err := m.do(testContext(t), newCmd("PING")); err != nil || str(v) != "PONG" {
 		t.Fatalf("PING: %q, %v", str(v), err)
 	}
 	var names []string

@@ -378,7 +378,7 @@ func goDo(ctx context.Context, m *Manager, args ...string) <-chan result {
 	ch := make(chan result, 1)
 	req := newCmd(args...)
 	go func() {
-		v, err := m.Do(ctx, req)
+		v, err := m.do(ctx, req)
 		ch <- result{v: v, err: err}
 	}()
 	return ch
@@ -389,7 +389,7 @@ func goDoMulti(ctx context.Context, m *Manager, cmds ...[]string) <-chan result 
 	ch := make(chan result, 1)
 	req := newPipeline(cmds...)
 	go func() {
-		vs, err := m.DoMulti(ctx, req)
+		vs, err := m.doMulti(ctx, req)
 		ch <- result{vs: vs, err: err}
 	}()
 	return ch

@@ -143,7 +143,7 @@ func TestInvariant8ErrorKillsConnectionNeverResyncs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			handler, cmds := forwarding()
 			fs := newFakeServer(t, handler)
-			m := newFaultManager(t, fs, Config{Handshake: HandshakeCommands(setname)})
+			m := newFaultManager(t, fs, Config{Handshake: handshakeCommands(setname)})
 			sc := fs.conn(t)
 			ctx := testContext(t)
 

@@ -48,12 +48,9 @@ func (hc *HandshakeConn) Exchange(cmds ...[]byte) ([]resp.Value, error) {
 	return replies, nil
 }
 
-// Buffered returns how many received bytes are not consumed yet.
-func (hc *HandshakeConn) Buffered() int { return hc.s.rd.Buffered() }
-
-// HandshakeCommands returns a Handshake that sends cmds and fails on the
+// handshakeCommands returns a Handshake that sends cmds and fails on the
 // first error reply, naming its command.
-func HandshakeCommands(cmds ...[]byte) Handshake {
+func handshakeCommands(cmds ...[]byte) Handshake {
 	return func(ctx context.Context, hc *HandshakeConn) error {
 		if len(cmds) == 0 {
 			return nil
@@ -71,10 +68,10 @@ func HandshakeCommands(cmds ...[]byte) Handshake {
 	}
 }
 
-// ErrTrailingBytes is the cause of a handshake that failed because the
+// errTrailingBytes is the cause of a handshake that failed because the
 // server sent more than the replies it was asked for: something other than
 // a Redis server speaks on that port, or it greets with a banner.
-var ErrTrailingBytes = errors.New("the server sent data nobody asked for during the handshake")
+var errTrailingBytes = errors.New("the server sent data nobody asked for during the handshake")
 
 // ErrNotRESP wraps the *resp.ProtocolError of a handshake whose replies were
 // not RESP at all.
@@ -116,7 +113,7 @@ func handshake(ctx context.Context, s *session, hs Handshake) error {
 		return ctx.Err() // the connection is closed by connect
 	}
 	if err == nil && s.rd.Buffered() > 0 {
-		err = fmt.Errorf("%w (%d bytes)", ErrTrailingBytes, s.rd.Buffered())
+		err = fmt.Errorf("%w (%d bytes)", errTrailingBytes, s.rd.Buffered())
 	}
 	return err
 }

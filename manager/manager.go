@@ -18,13 +18,19 @@
 // the manager is nearly idle its caller writes it directly, under the same
 // write lock, so the FIFO order stays the wire order (see writeDirect).
 //
-// It imports only the standard library and resp.
+// A Request has one owner at a time, and checks it: see Request.
+//
+// This is an internal layer of redmux, used by the pool package; its API
+// serves the layers above it and may change at any time. Programs use the
+// root package, github.com/redmux/redmux. It imports only the standard
+// library and resp.
 package manager
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,9 +109,6 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	return m, nil
 }
 
-// Addr returns the server address this manager connects to.
-func (m *Manager) Addr() string { return m.cfg.Addr }
-
 // Load returns the number of requests queued or written but unanswered.
 func (m *Manager) Load() int64 { return m.load.Load() }
 
@@ -134,52 +137,66 @@ func (m *Manager) Connected() bool {
 	return s != nil && !s.killed()
 }
 
-// Do sends one command and returns its reply. It takes ownership of req.
-// It returns ctx's error if ctx ends first (the reply, if any, is read and
-// dropped), ErrClosed after shutdown began, and a *ConnError if the
-// connection fails. Server error replies are returned as values.
-func (m *Manager) Do(ctx context.Context, req *Request) (resp.Value, error) {
+// do sends one command and returns its reply. It takes ownership of req,
+// which must be idle, and releases it. It returns ctx's error if ctx ends
+// first (the reply, if any, is read and dropped), ErrClosed after shutdown
+// began, and a *ConnError if the connection fails. Server error replies are
+// returned as values.
+func (m *Manager) do(ctx context.Context, req *Request) (resp.Value, error) {
 	if req.Replies != 1 {
+		req.send("Do") // the ownership check comes first
+		err := fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
+		req.fail(err)
 		req.Release()
-		return resp.Value{}, fmt.Errorf("redmux: Do takes a request expecting 1 reply, not %d (use DoMulti)", req.Replies)
+		return resp.Value{}, err
 	}
-	if !m.Send(ctx, req) {
+	if !m.send(ctx, req, "Do") {
 		return resp.Value{}, ctx.Err()
 	}
-	v, _, err := req.Result()
+	replies, err := req.Result()
+	var v resp.Value
+	if err == nil {
+		v = replies[0]
+	}
 	req.Release()
 	return v, err
 }
 
-// DoMulti sends req.Replies commands back to back as one FIFO entry and
-// returns their replies in order. It takes ownership of req.
-func (m *Manager) DoMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
-	if !m.Send(ctx, req) {
+// doMulti sends req.Replies commands back to back as one FIFO entry and
+// returns their replies in order. It takes ownership of req, which must be
+// idle, and releases it; the replies returned belong to the caller.
+func (m *Manager) doMulti(ctx context.Context, req *Request) ([]resp.Value, error) {
+	if !m.send(ctx, req, "DoMulti") {
 		return nil, ctx.Err()
 	}
-	v, vs, err := req.Result()
+	replies, err := req.Result()
+	replies = slices.Clone(replies) // they are the request's until Release
 	req.Release()
-	if err == nil && vs == nil {
-		vs = []resp.Value{v} // a pipeline of one is answered like a single command
-	}
-	return vs, err
+	return replies, err
 }
 
-// Send sends req and waits for its outcome. It reports false when ctx
-// ended first: req then belongs to the manager, which reads and drops its
-// reply, and the caller reports ctx's error. Otherwise the caller keeps
-// req: Result returns its outcome (a reply, ErrClosed, ctx's error if it
-// was never sent, a *ConnError), and the caller must Release it, or Rearm
-// it to send it again, here or to another manager.
+// Send sends req, which must be idle, and waits for its outcome. It
+// reports false when ctx ended first: req then belongs to the manager,
+// which reads and drops its reply, and the caller reports ctx's error.
+// Otherwise req is completed and the caller owns it again: Result returns
+// its outcome (the replies, or ErrClosed, ctx's error if it was never
+// sent, a *ConnError), and the caller must Release it, or Rearm it to send
+// it again, here or to another manager.
 func (m *Manager) Send(ctx context.Context, req *Request) (kept bool) {
+	return m.send(ctx, req, "Send")
+}
+
+// send is Send, with op naming the caller's method in a misuse panic.
+func (m *Manager) send(ctx context.Context, req *Request, op string) (kept bool) {
+	req.send(op)
 	if req.Replies < 1 || len(req.Cmd) == 0 {
 		// An empty command gets no reply from Redis: its FIFO entry would
 		// take the next command's reply and shift every reply after it.
-		req.err = fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies)
+		req.fail(fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies))
 		return true
 	}
 	if err := m.enqueue(ctx, req); err != nil {
-		req.err = err
+		req.fail(err)
 		return true
 	}
 	return wait(ctx, req)
@@ -248,7 +265,8 @@ func (m *Manager) writeDirect(req *Request) bool {
 
 // wait waits for req's outcome, or for ctx to end. It reports false when
 // ctx ended first and req was left to the manager, which reads and drops
-// its reply (invariant 2); true when the outcome is in req.
+// its reply, so the connection stays in step (invariant 2); true when req
+// is completed.
 func wait(ctx context.Context, req *Request) bool {
 	select {
 	case <-req.done:
@@ -264,10 +282,10 @@ func wait(ctx context.Context, req *Request) bool {
 	return true
 }
 
-// Shutdown begins the coordinated shutdown of invariant 13: new requests get
-// ErrClosed, queued ones are written, replies are awaited until deadline,
-// then the connection closes and what is left fails with ErrClosed. It does
-// not wait; call Wait for that. Later calls do nothing.
+// Shutdown begins the coordinated shutdown: new requests get ErrClosed,
+// queued ones are written, replies are awaited until deadline, then the
+// connection closes and what is left fails with ErrClosed. It does not
+// wait; Done is closed once it is over. Later calls do nothing.
 func (m *Manager) Shutdown(deadline time.Time) {
 	m.shutdownOnce.Do(func() {
 		m.deadline = deadline
@@ -288,11 +306,8 @@ func (m *Manager) forceClose() {
 	}
 }
 
-// Wait blocks until every goroutine of the manager has exited, which
-// happens only after Shutdown.
-func (m *Manager) Wait() { <-m.done }
-
-// Done returns a channel closed once every goroutine has exited.
+// Done returns a channel closed once every goroutine of the manager has
+// exited, which happens only after Shutdown.
 func (m *Manager) Done() <-chan struct{} { return m.done }
 
 // start makes s the current session and starts its reader.

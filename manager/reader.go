@@ -6,13 +6,12 @@ import (
 
 // readLoop is the reader goroutine of one session. It parses one whole
 // reply at a time and completes the request at the front of the FIFO
-// without blocking (invariants 1 and 4). Push frames go to OnPush and never
+// without blocking (invariants 1 and 4). Push frames go to onPush and never
 // complete a request (invariant 7). Any read or protocol error, and any
 // reply nobody asked for, kills the session (invariant 8).
 func (m *Manager) readLoop(s *session) {
 	defer close(s.readerDone)
-	var cur *Request // a pipeline entry still collecting replies
-	var curVals []resp.Value
+	var cur *Request // the entry being answered; a pipeline may take several replies
 	for {
 		v, err := s.rd.ReadValue()
 		if err != nil {
@@ -28,23 +27,17 @@ func (m *Manager) readLoop(s *session) {
 				s.kill(&ConnError{Op: "read", Addr: s.addr, Err: errUnexpectedReply})
 				break
 			}
-			cur.pending = cur.Replies
 		}
-		if cur.pending--; cur.pending == 0 {
-			s.pendingBytes.Add(-int64(len(cur.Cmd))) // before answer: cur may be recycled after
+		cur.addReply(v)
+		if len(cur.replies) < cur.Replies {
+			continue
 		}
-		if cur.Replies == 1 {
-			m.answer(cur, v, nil)
-			cur = nil
-		} else if curVals = append(curVals, v); cur.pending == 0 {
-			m.answer(cur, resp.Value{}, curVals)
-			cur, curVals = nil, nil
-		}
-		if cur == nil {
-			s.unanswered.Add(-1)
-			s.freedSlot()
-			s.checkDrained()
-		}
+		s.pendingBytes.Add(-int64(len(cur.Cmd))) // before answer: cur may be recycled after
+		m.answer(cur)
+		cur = nil
+		s.unanswered.Add(-1)
+		s.freedSlot()
+		s.checkDrained()
 	}
 	if cur != nil {
 		// A pipeline cut short: it leaves by teardown, like the rest.
@@ -62,18 +55,18 @@ func (m *Manager) popFront(s *session) *Request {
 	}
 }
 
-// answer completes req with its reply; the caller may have left, in which
-// case the reply is dropped and the request recycled (invariant 2).
-func (m *Manager) answer(req *Request, v resp.Value, vals []resp.Value) {
+// answer completes req, whose replies are in; the caller may have left, in
+// which case the replies are dropped and the request recycled (invariant 2).
+func (m *Manager) answer(req *Request) {
 	m.healthy.Store(true)
 	m.load.Add(-1)
 	m.stats.completed.Add(1)
-	req.complete(v, vals, nil)
+	req.complete(nil)
 }
 
 func (m *Manager) deliverPush(v resp.Value) {
 	m.stats.pushes.Add(1)
-	if m.cfg.OnPush != nil {
-		m.cfg.OnPush(v)
+	if m.cfg.onPush != nil {
+		m.cfg.onPush(v)
 	}
 }

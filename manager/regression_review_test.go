@@ -17,7 +17,7 @@ func TestRegressionEmptyRequestShiftsReplies(t *testing.T) {
 	fs := newFakeServer(t, echo)
 	m := newManager(t, fs, Config{})
 	ctx := testContext(t)
-	if _, err := m.Do(ctx, NewRequest()); err == nil {
+	if _, err := m.do(ctx, NewRequest()); err == nil {
 		t.Fatal("an empty request was accepted")
 	}
 	wantString(t, await(t, goDo(ctx, m, "ECHO", "mine")), "mine")
@@ -33,7 +33,7 @@ func TestRegressionDoMultiOfOneReturnsNothing(t *testing.T) {
 		t.Fatalf("DoMulti of one: %d values, %v; want [only]", len(r.vs), r.err)
 	}
 	req := newPipeline([]string{"ECHO", "a"}, []string{"ECHO", "b"})
-	if _, err := m.Do(testContext(t), req); err == nil {
+	if _, err := m.do(testContext(t), req); err == nil {
 		t.Fatal("Do accepted a request expecting 2 replies")
 	}
 }

@@ -106,7 +106,7 @@ func TestRegressionShutdownWaitsOutReconnectHandshake(t *testing.T) {
 	})
 	m := newManager(t, fs, Config{
 		DialTimeout: 5 * time.Second,
-		Handshake:   HandshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
+		Handshake:   handshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
 	})
 	first := <-handshakes
 	first.close()                                       // the connection drops

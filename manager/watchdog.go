@@ -9,7 +9,8 @@ import (
 )
 
 // ErrStalled is the cause in the *ConnError of requests failed because
-// their connection stalled (invariant 9).
+// their connection stalled: requests were in flight, nothing arrived for
+// the stall timeout, and a PING sent then got no reply either.
 var ErrStalled = errors.New("connection stalled: the oldest request got no reply within the stall timeout, nor did a PING after it")
 
 var pingCommand = resp.AppendCommandStrings(nil, "PING")
@@ -77,7 +78,7 @@ func (m *Manager) probe(s *session) {
 	defer cancel()
 	req := NewRequest()
 	req.Cmd = append(req.Cmd, pingCommand...)
-	_, err := m.Do(ctx, req)
+	_, err := m.do(ctx, req)
 	if errors.Is(err, context.DeadlineExceeded) && m.stats.bytesIn.Load() == before && !s.killed() {
 		m.stats.stalls.Add(1)
 		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: ErrStalled})

@@ -3,8 +3,6 @@ package manager
 import (
 	"runtime"
 	"time"
-
-	"github.com/redmux/redmux/resp"
 )
 
 // run is the writer goroutine, and the manager's supervisor: it serves the
@@ -163,7 +161,7 @@ func (m *Manager) settle(req *Request, err error) {
 	if err != errNotSent {
 		m.stats.failed.Add(1)
 	}
-	req.complete(resp.Value{}, nil, err)
+	req.complete(err)
 }
 
 // teardown runs after s died: once the reader has exited, every entry still

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/puddle/v2"
 
@@ -39,19 +40,37 @@ func newDedicated(cfg manager.Config, maxSize int) (*dedicated, error) {
 	return d, nil
 }
 
-// Lease is a dedicated connection on loan. Return it with Release exactly
-// once.
+// Lease is a dedicated connection on loan. It ends exactly once, by
+// Return or by Discard; any call after that panics.
 type Lease struct {
-	d   *dedicated
-	res *puddle.Resource[*manager.Conn]
+	d     *dedicated
+	res   *puddle.Resource[*manager.Conn]
+	ended atomic.Bool
 }
 
-// Conn returns the leased connection.
-func (l *Lease) Conn() *manager.Conn { return l.res.Value() }
+// Conn returns the leased connection. It panics once the lease has ended.
+func (l *Lease) Conn() *manager.Conn {
+	if l.ended.Load() {
+		panic("redmux/pool: Conn of a Lease that has ended")
+	}
+	return l.res.Value()
+}
 
-// Release returns the connection for reuse, or destroys it when it is
-// broken or keep is false (it holds state such as an open MULTI).
-func (l *Lease) Release(keep bool) {
+// Return ends the lease of a clean connection, one with no state left on
+// it (no open MULTI or WATCH, no SELECT or SUBSCRIBE): it goes back to the
+// pool for reuse, unless it broke or shutdown began, and is closed then.
+// It panics if the lease has already ended.
+func (l *Lease) Return() { l.end("Return", true) }
+
+// Discard ends the lease and closes the connection: use it when the
+// connection holds state the next user must not inherit. It panics if the
+// lease has already ended.
+func (l *Lease) Discard() { l.end("Discard", false) }
+
+func (l *Lease) end(op string, keep bool) {
+	if !l.ended.CompareAndSwap(false, true) {
+		panic("redmux/pool: " + op + " of a Lease that has already ended")
+	}
 	c := l.res.Value()
 	l.d.mu.Lock()
 	delete(l.d.lent, c)

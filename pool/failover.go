@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -17,51 +18,69 @@ import (
 // context has no deadline.
 const maxResends = 32
 
-// Do sends one request through the least-loaded connected manager; see
-// manager.Do. A request that was never sent (queued on a manager whose
-// connection died, or on one redialing) goes at once to another connected
-// manager; a read-only request lost with its connection after it was sent
-// is sent once more, unless DisableReadRetry; a write that was sent is
-// never sent again. When no manager is connected a request waits for one
-// to reconnect, no longer than ctx and ReconnectWait, then fails with a
-// *manager.ConnError carrying the latest connection failure.
+// Do sends one command through the least-loaded connected manager and
+// returns its reply. It takes ownership of req, which must be idle, and
+// releases it. Server error replies are returned as values.
+//
+// A request that was never sent (queued on a manager whose connection
+// died, or on one redialing) goes at once to another connected manager; a
+// read-only request lost with its connection after it was sent is sent
+// once more, unless DisableReadRetry; a write that was sent is never sent
+// again. When no manager is connected a request waits for one to
+// reconnect, no longer than ctx and ReconnectWait, then fails with a
+// *manager.ConnError carrying the latest connection failure. If ctx ends
+// while the request is in flight, Do returns ctx's error and the manager
+// reads and drops the reply.
 func (p *Pool) Do(ctx context.Context, req *manager.Request) (resp.Value, error) {
-	v, _, err := p.send(ctx, req)
+	if err := p.send(ctx, req); err != nil {
+		return resp.Value{}, err
+	}
+	replies, err := req.Result()
+	var v resp.Value
+	if err == nil {
+		v = replies[0]
+	}
+	req.Release()
 	return v, err
 }
 
 // DoMulti sends a pipeline through the least-loaded connected manager as
-// one FIFO entry; see manager.DoMulti and Do. It is resent after a sent
+// one FIFO entry and returns its req.Replies replies in order, which
+// belong to the caller; otherwise it is Do. It is resent after a sent
 // failure only if req.ReadOnly says every command in it only reads.
 func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value, error) {
-	v, vs, err := p.send(ctx, req)
-	if err == nil && vs == nil {
-		vs = []resp.Value{v} // a pipeline of one is answered like a single command
+	if err := p.send(ctx, req); err != nil {
+		return nil, err
 	}
-	return vs, err
+	replies, err := req.Result()
+	replies = slices.Clone(replies) // they are the request's until Release
+	req.Release()
+	return replies, err
 }
 
 // send runs req until it has an outcome nobody may retry. It takes
-// ownership of req.
-func (p *Pool) send(ctx context.Context, req *manager.Request) (resp.Value, []resp.Value, error) {
+// ownership of req, which must be idle. On a nil error req is completed
+// and the caller owns it again, to read its Result and Release it; on an
+// error the request is gone (released, or left to a manager when ctx
+// ended).
+func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 	var waitUntil time.Time
 	readRetried := false
 	for resends := 0; ; resends++ {
 		m, err := p.pickConnected(ctx, req, &waitUntil)
 		if err != nil {
-			return resp.Value{}, nil, err
+			return err
 		}
 		if !m.Send(ctx, req) {
-			return resp.Value{}, nil, ctx.Err()
+			return ctx.Err()
 		}
-		v, vs, err := req.Result()
+		_, err = req.Result()
 		if counter := p.resendCounter(req, err, &readRetried); counter != nil && resends < maxResends {
 			counter.Add(1)
 			req.Rearm()
 			continue
 		}
-		req.Release()
-		return v, vs, err
+		return nil
 	}
 }
 

@@ -4,6 +4,10 @@
 // last reference runs the coordinated shutdown of every manager. Commands
 // that must not share a pipeline get dedicated connections from a
 // github.com/jackc/puddle/v2 pool.
+//
+// This is an internal layer of redmux: its API serves the root package and
+// may change at any time. Programs use the root package,
+// github.com/redmux/redmux.
 package pool
 
 import (
@@ -109,11 +113,11 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// Pick returns the connected manager with the least load, scanning from a
+// pick returns the connected manager with the least load, scanning from a
 // round-robin start so that ties rotate. When no manager is connected it
 // returns the next one in turn, whose requests then fail fast with a
 // *manager.ConnError.
-func (p *Pool) Pick() *manager.Manager {
+func (p *Pool) pick() *manager.Manager {
 	n := uint32(len(p.managers))
 	if n == 1 {
 		return p.managers[0]
@@ -145,7 +149,7 @@ func (p *Pool) Pick() *manager.Manager {
 // that deadline once the call first had to wait). On failure it releases
 // req.
 func (p *Pool) pickConnected(ctx context.Context, req *manager.Request, waitUntil *time.Time) (*manager.Manager, error) {
-	if m := p.Pick(); m.Connected() || m.Closing() {
+	if m := p.pick(); m.Connected() || m.Closing() {
 		return m, nil
 	}
 	if waitUntil.IsZero() {
@@ -155,7 +159,7 @@ func (p *Pool) pickConnected(ctx context.Context, req *manager.Request, waitUnti
 	defer timer.Stop()
 	for {
 		up := p.upSignal()
-		m := p.Pick()
+		m := p.pick()
 		if m.Connected() || m.Closing() {
 			return m, nil
 		}
@@ -185,8 +189,8 @@ func (p *Pool) announceUp() {
 }
 
 // Dedicated lends a connection of its own, for commands that must not run
-// on a shared manager (invariant 11). It returns ErrClosed once shutdown
-// began.
+// on a shared manager: blocking commands, transactions, pub/sub and other
+// connection state. It returns ErrClosed once shutdown began.
 func (p *Pool) Dedicated(ctx context.Context) (*Lease, error) {
 	return p.dedicated.acquire(ctx)
 }
@@ -206,8 +210,9 @@ func (p *Pool) Retain() bool {
 }
 
 // Release drops a reference. Releasing the last one shuts every manager
-// down together (invariant 13) and returns only after all of their
-// goroutines have exited.
+// down together, with one deadline (Config.ShutdownTimeout) for the
+// replies still due, and returns only after all of their goroutines have
+// exited.
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
@@ -222,8 +227,15 @@ func (p *Pool) Release() {
 	}
 }
 
-// Managers returns the pool's managers, for statistics.
-func (p *Pool) Managers() []*manager.Manager { return p.managers }
+// ManagerStats returns a snapshot of every manager's counters, in a slice
+// of the caller's own.
+func (p *Pool) ManagerStats() []manager.Stats {
+	st := make([]manager.Stats, len(p.managers))
+	for i, m := range p.managers {
+		st[i] = m.Stats()
+	}
+	return st
+}
 
 // stopAll begins every manager's shutdown with one shared deadline, then
 // waits for all of them.
@@ -235,7 +247,7 @@ func stopAll(managers []*manager.Manager, deadline time.Time) {
 	}
 	for _, m := range managers {
 		if m != nil {
-			m.Wait()
+			<-m.Done()
 		}
 	}
 }

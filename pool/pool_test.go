@@ -81,7 +81,11 @@ func load(t *testing.T, m *manager.Manager) {
 	before := m.Load()
 	req := manager.NewRequest()
 	req.Cmd = resp.AppendCommandStrings(req.Cmd, "GET", "k")
-	go func() { _, _ = m.Do(context.Background(), req) }()
+	go func() {
+		if m.Send(context.Background(), req) {
+			req.Release()
+		}
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for m.Load() == before {
 		if time.Now().After(deadline) {
@@ -95,7 +99,7 @@ func TestPickTiesRotateRoundRobin(t *testing.T) {
 	p := newPool(t, 3)
 	seen := map[*manager.Manager]int{}
 	for range 30 {
-		seen[p.Pick()]++
+		seen[p.pick()]++
 	}
 	if len(seen) != 3 {
 		t.Fatalf("idle managers picked: %d of 3", len(seen))
@@ -109,19 +113,19 @@ func TestPickTiesRotateRoundRobin(t *testing.T) {
 
 func TestPickLeastLoaded(t *testing.T) {
 	p := newPool(t, 3)
-	ms := p.Managers()
+	ms := p.managers
 	load(t, ms[0])
 	load(t, ms[0])
 	load(t, ms[1])
 	for range 10 {
-		if got := p.Pick(); got != ms[2] {
+		if got := p.pick(); got != ms[2] {
 			t.Fatalf("picked a manager with load %d; the idle one has 0", got.Load())
 		}
 	}
 	load(t, ms[2])
 	load(t, ms[2])
 	for range 10 {
-		if got := p.Pick(); got != ms[1] {
+		if got := p.pick(); got != ms[1] {
 			t.Fatalf("picked a manager with load %d; want the one with load 1", got.Load())
 		}
 	}
@@ -134,7 +138,7 @@ func TestRetainFailsAfterLastRelease(t *testing.T) {
 	}
 	p.Release()
 	p.Release() // the last reference: shuts down and waits
-	for _, m := range p.Managers() {
+	for _, m := range p.managers {
 		select {
 		case <-m.Done():
 		default:

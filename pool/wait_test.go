@@ -134,7 +134,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 	}
 	t.Cleanup(func() {
 		p.Release()
-		for _, m := range p.Managers() {
+		for _, m := range p.managers {
 			select {
 			case <-m.Done():
 			default:
@@ -149,7 +149,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 	g.up.Store(false)
 	srv.dropAll()
 	pollUntil(t, "every manager to lose its connection", func() bool {
-		for _, m := range p.Managers() {
+		for _, m := range p.managers {
 			if m.Connected() {
 				return false
 			}
@@ -239,7 +239,7 @@ func TestNoManagerUpWaitsForReconnect(t *testing.T) {
 		t.Errorf("request returned before the server came back")
 	}
 	var reconnects uint64
-	for _, m := range p.Managers() {
+	for _, m := range p.managers {
 		reconnects += m.Stats().Reconnects
 	}
 	if reconnects == 0 {

@@ -24,4 +24,9 @@
 //
 // Benchmark figures for this package are in BENCHMARKS.md at the repository
 // root.
+//
+// This is an internal layer of redmux: its API serves the layers above it
+// and may change at any time. Programs use the root package,
+// github.com/redmux/redmux, which re-exports the types they meet (Value,
+// Limits, the error types).
 package resp
