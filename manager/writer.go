@@ -136,7 +136,10 @@ func (m *Manager) awaitRoom(s *session, req *Request) {
 
 // flush writes buf in one call and returns it emptied. The requests in it
 // count as written only if the write succeeded; a batch not written
-// because the session had just died does not count.
+// because the session had just died does not count. They are counted
+// before the write and taken back if it fails: a reply can complete its
+// caller before Write returns here, and a caller that has its reply must
+// find its request counted.
 func (m *Manager) flush(s *session, buf []byte) []byte {
 	batched := s.batched
 	s.batched = 0
@@ -144,14 +147,14 @@ func (m *Manager) flush(s *session, buf []byte) []byte {
 		return buf[:0]
 	}
 	s.attempted.Store(s.pushed)
+	m.stats.written.Add(uint64(batched))
+	m.stats.batches.Add(1)
 	n, err := s.nc.Write(buf)
 	m.stats.bytesOut.Add(uint64(n))
-	m.stats.batches.Add(1)
 	if err != nil {
+		m.stats.written.Add(-uint64(batched))
 		s.kill(&ConnError{Op: "write", Addr: s.addr, Err: err})
-		return buf[:0]
 	}
-	m.stats.written.Add(uint64(batched))
 	return buf[:0]
 }
 
