@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
@@ -19,30 +21,33 @@ import (
 // once, then blocked on the FIFO without looking again, so a SET whose
 // caller got context.Canceled still ran on the server.
 func TestCancelledWhileFIFOFullIsNeverWritten(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{MaxInFlight: 1})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{MaxInFlight: 1})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 
 	first := goDo(ctx, m, "EVAL", "long script", "0")
-	sc.expect(t, "EVAL", "long script", "0")
+	sc.Expect(t, "EVAL", "long script", "0")
 
 	setCtx, cancelSet := context.WithCancel(ctx)
 	set := goDo(setCtx, m, "SET", "k", "v")
-	eventually(t, "the writer to take the SET and wait for a FIFO slot", func() bool {
+	testwait.Eventually(t, "the writer to take the SET and wait for a FIFO slot", func() bool {
 		st := m.Stats()
 		return st.Queued == 0 && st.Load == 2
 	})
 	cancelSet()
 	wantErr(t, await(t, set), context.Canceled)
 
-	sc.reply(t, bulk("done"))
+	sc.Reply(t, bulk("done"))
 	wantString(t, await(t, first), "done")
 	next := goDo(ctx, m, "GET", "k")
-	sc.expect(t, "GET", "k") // not the SET
-	sc.reply(t, bulk("v0"))
+	sc.Expect(t, "GET", "k") // not the SET
+	sc.Reply(t, bulk("v0"))
 	wantString(t, await(t, next), "v0")
-	for _, cmd := range fs.received() {
+	// The GET may be written by its own caller before the writer, which
+	// took the SET from the queue, has looked at it again and dropped it.
+	testwait.Eventually(t, "the writer to drop the SET", func() bool { return m.Stats().Dropped == 1 })
+	for _, cmd := range srv.Received() {
 		if cmd[0] == "SET" {
 			t.Fatalf("the server received %q although its caller gave up first", cmd)
 		}
@@ -62,14 +67,14 @@ func TestStallDetectionSparesSlowReplies(t *testing.T) {
 		ping  = 50 * time.Millisecond
 		pace  = 20 * time.Millisecond // well under stall, and ping
 	)
-	slow := func(sc *serverConn, cmd []string) {
+	slow := func(sc *fakeredis.Conn, cmd []string) {
 		switch cmd[0] {
 		case "SLOWBULK":
 			payload := strings.Repeat("x", 256<<10)
 			raw := resp.AppendValue(nil, bulk(payload))
 			for len(raw) > 0 {
 				n := min(len(raw), 8<<10)
-				if sc.sendRaw(raw[:n]) != nil {
+				if sc.SendRaw(string(raw[:n])) != nil {
 					return
 				}
 				raw = raw[n:]
@@ -77,16 +82,16 @@ func TestStallDetectionSparesSlowReplies(t *testing.T) {
 			}
 		case "SLOWREPLY":
 			time.Sleep(pace)
-			_ = sc.send(bulk(cmd[1]))
+			_ = sc.Send(bulk(cmd[1]))
 		default:
-			echo(sc, cmd)
+			fakeredis.Echo(sc, cmd)
 		}
 	}
 	cfg := Config{StallTimeout: stall, PingTimeout: ping}
 
 	t.Run("a 256 KiB reply in 8 KiB pieces", func(t *testing.T) {
-		fs := newFakeServer(t, slow)
-		m := newManager(t, fs, cfg)
+		srv := newServer(t, fakeredis.WithHandler(slow))
+		m := newManager(t, srv, cfg)
 		r := await(t, goDo(testContext(t), m, "SLOWBULK"))
 		if r.err != nil || len(str(r.v)) != 256<<10 {
 			t.Fatalf("SLOWBULK: %d bytes, %v; want 256 KiB and no error", len(str(r.v)), r.err)
@@ -96,8 +101,8 @@ func TestStallDetectionSparesSlowReplies(t *testing.T) {
 		}
 	})
 	t.Run("a 30-command pipeline answered one reply per 20ms", func(t *testing.T) {
-		fs := newFakeServer(t, slow)
-		m := newManager(t, fs, cfg)
+		srv := newServer(t, fakeredis.WithHandler(slow))
+		m := newManager(t, srv, cfg)
 		cmds := make([][]string, 30)
 		for i := range cmds {
 			cmds[i] = []string{"SLOWREPLY", strings.Repeat("r", i+1)}
@@ -111,12 +116,12 @@ func TestStallDetectionSparesSlowReplies(t *testing.T) {
 		}
 	})
 	t.Run("a silent server is still declared stalled", func(t *testing.T) {
-		fs := newFakeServer(t, nil)
-		m := newManager(t, fs, cfg)
-		sc := fs.conn(t)
+		srv := newServer(t)
+		m := newManager(t, srv, cfg)
+		sc := srv.Accept(t)
 		call := goDo(testContext(t), m, "GET", "k")
-		sc.expect(t, "GET", "k")
-		sc.expect(t, "PING") // the probe, never answered
+		sc.Expect(t, "GET", "k")
+		sc.Expect(t, "PING") // the probe, never answered
 		r := await(t, call)
 		var ce *ConnError
 		if !errors.As(r.err, &ce) || !errors.Is(r.err, ErrStalled) {
@@ -130,8 +135,8 @@ func TestStallDetectionSparesSlowReplies(t *testing.T) {
 // batch, so requests whose write was skipped because the connection had
 // just died were counted as written.
 func TestWrittenCountsOnlyWritesThatHappened(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{})
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
 	s := m.current.Load()
 
 	m.writeMu.Lock()
@@ -153,10 +158,10 @@ func TestWrittenCountsOnlyWritesThatHappened(t *testing.T) {
 // for the pool to send elsewhere. It used to wait for the dial's outcome,
 // up to DialTimeout + HandshakeTimeout.
 func TestRequestsDuringRedialFailAtOnceAsNotSent(t *testing.T) {
-	fs := newFakeServer(t, echo)
+	srv := newEchoServer(t)
 	redialing := make(chan struct{})
 	release := make(chan struct{})
-	fs.setDialHook(func(ctx context.Context, n int) error {
+	srv.SetDialHook(func(ctx context.Context, n int) error {
 		if n == 1 {
 			return nil
 		}
@@ -169,10 +174,10 @@ func TestRequestsDuringRedialFailAtOnceAsNotSent(t *testing.T) {
 		}
 		return errRefused
 	})
-	m := newManager(t, fs, Config{})
+	m := newManager(t, srv, Config{})
 	defer close(release)
-	fs.conn(t).close()
-	waitFor(t, redialing, "the redial to start")
+	srv.Accept(t).Close()
+	testwait.WaitFor(t, redialing, "the redial to start")
 
 	start := time.Now()
 	r := await(t, goDo(testContext(t), m, "GET", "k"))
@@ -192,12 +197,12 @@ func TestRequestsDuringRedialFailAtOnceAsNotSent(t *testing.T) {
 // handed to a write when its session died fails as not sent; one that was
 // written fails as sent.
 func TestUnwrittenFIFOEntriesFailAsNotSent(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 	sent := goDo(ctx, m, "GET", "written")
-	sc.expect(t, "GET", "written")
+	sc.Expect(t, "GET", "written")
 
 	s := m.current.Load()
 	m.writeMu.Lock()

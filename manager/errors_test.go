@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
 func TestUnexpectedReplyKillsConnection(t *testing.T) {
-	fs := newFakeServer(t, nil)
+	srv := newServer(t)
 	redial := make(chan struct{}) // closed: the server accepts again
-	fs.setDialHook(func(ctx context.Context, n int) error {
+	srv.SetDialHook(func(ctx context.Context, n int) error {
 		select {
 		case <-redial:
 			return nil
@@ -25,24 +27,24 @@ func TestUnexpectedReplyKillsConnection(t *testing.T) {
 		}
 		return nil
 	})
-	m := newManager(t, fs, Config{BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond})
-	sc := fs.conn(t)
+	m := newManager(t, srv, Config{BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 
 	// Keep the writer busy in a large write so GET waits in the queue.
 	big := strings.Repeat("x", 256<<10)
-	started := fs.bigWriteStarted(len(big))
-	sc.pauseReads()
+	started := srv.ClientWriteStarted(len(big))
+	sc.PauseReads()
 	set := goDo(ctx, m, "SET", "big", big)
-	waitFor(t, started, "the writer to block in the large write")
+	testwait.WaitFor(t, started, "the writer to block in the large write")
 	get := goDo(ctx, m, "GET", "k")
 	// GET waits in the queue or in the writer's hands, behind the write.
-	eventually(t, "GET to be queued", func() bool { return m.Stats().Load == 2 })
+	testwait.Eventually(t, "GET to be queued", func() bool { return m.Stats().Load == 2 })
 
 	// Answer the only request in flight, then send a reply nobody asked for.
-	sc.reply(t, resp.SimpleString("OK"))
+	sc.Reply(t, resp.SimpleString("OK"))
 	wantString(t, await(t, set), "OK")
-	sc.reply(t, resp.SimpleString("OK"))
+	sc.Reply(t, resp.SimpleString("OK"))
 
 	r := await(t, get)
 	var ce *ConnError
@@ -58,18 +60,18 @@ func TestUnexpectedReplyKillsConnection(t *testing.T) {
 	default:
 		t.Errorf("Op = %q, want read or dial", ce.Op)
 	}
-	sc.resumeReads()
-	waitFor(t, sc.done, "the connection to be closed")
+	sc.ResumeReads()
+	testwait.WaitFor(t, sc.Done(), "the connection to be closed")
 	if m.Connected() {
 		t.Errorf("Connected() while every redial is refused")
 	}
 
 	close(redial)
-	sc2 := fs.conn(t)
-	eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+	sc2 := srv.Accept(t)
+	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 	ping := goDo(ctx, m, "PING")
-	sc2.expect(t, "PING")
-	sc2.reply(t, resp.SimpleString("PONG"))
+	sc2.Expect(t, "PING")
+	sc2.Reply(t, resp.SimpleString("PONG"))
 	wantString(t, await(t, ping), "PONG")
 	if st := m.Stats(); st.Failed != 1 || st.Load != 0 {
 		t.Errorf("Stats = %+v, want 1 failed, load 0", st)
@@ -100,18 +102,18 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, nil)
-			m := newManager(t, fs, Config{})
-			sc := fs.conn(t)
+			srv := newServer(t)
+			m := newManager(t, srv, Config{})
+			sc := srv.Accept(t)
 
 			call := tc.call(testContext(t), m)
 			for range tc.sent {
-				sc.next(t)
+				sc.Next(t)
 			}
-			if err := sc.sendRaw([]byte(tc.reply)); err != nil {
+			if err := sc.SendRaw(tc.reply); err != nil {
 				t.Fatal(err)
 			}
-			sc.close()
+			sc.Close()
 
 			err := await(t, call).err
 			var ce *ConnError
@@ -132,11 +134,11 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 			}
 
 			// The manager reconnects and serves again.
-			sc2 := fs.conn(t)
-			eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+			sc2 := srv.Accept(t)
+			testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 			ping := goDo(testContext(t), m, "PING")
-			sc2.expect(t, "PING")
-			sc2.reply(t, resp.SimpleString("PONG"))
+			sc2.Expect(t, "PING")
+			sc2.Reply(t, resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 			if st := m.Stats(); st.Reconnects != 1 || st.Failed != 1 {
 				t.Errorf("Stats = %+v, want 1 reconnect, 1 failed", st)
@@ -148,7 +150,7 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 func TestDialFailureLeavesNothingRunning(t *testing.T) {
 	cases := []struct {
 		name    string
-		handler func(*serverConn, []string) // nil: never answers
+		handler func(*fakeredis.Conn, []string) // nil: never answers
 		dial    func(ctx context.Context, n int) error
 		ctx     func() (context.Context, context.CancelFunc)
 		op      string
@@ -177,7 +179,7 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 		},
 	}, {
 		name:    "server hangs up during the handshake",
-		handler: func(sc *serverConn, _ []string) { sc.close() },
+		handler: func(sc *fakeredis.Conn, _ []string) { sc.Close() },
 		op:      "handshake",
 	}, {
 		name: "handshake times out",
@@ -190,8 +192,8 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, tc.handler)
-			fs.setDialHook(tc.dial)
+			srv := newServer(t, fakeredis.WithHandler(tc.handler))
+			srv.SetDialHook(tc.dial)
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			if tc.ctx != nil {
 				ctx, cancel = tc.ctx()
@@ -199,7 +201,7 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 			defer cancel()
 			m, err := New(ctx, testConfig(Config{
 				Addr:        testAddr,
-				Dial:        fs.dial,
+				Dial:        srv.Dial,
 				DialTimeout: 100 * time.Millisecond,
 				Handshake:   HandshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
 			}))
@@ -214,7 +216,7 @@ func TestDialFailureLeavesNothingRunning(t *testing.T) {
 				tc.check(t, ce)
 			}
 			if tc.op == "handshake" {
-				waitFor(t, fs.conn(t).done, "the connection to be closed")
+				testwait.WaitFor(t, srv.Accept(t).Done(), "the connection to be closed")
 			}
 			checkNoManagerGoroutines(t)
 		})
@@ -238,14 +240,14 @@ func TestHandshakeErrorReply(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, func(sc *serverConn, cmd []string) {
+			srv := newServer(t, fakeredis.WithHandler(func(sc *fakeredis.Conn, cmd []string) {
 				if cmd[0] == tc.reject {
-					_ = sc.send(resp.SimpleError(tc.errMsg))
+					_ = sc.Send(resp.SimpleError(tc.errMsg))
 					return
 				}
-				_ = sc.send(answer(cmd))
-			})
-			m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial, Handshake: HandshakeCommands(handshake...)}))
+				_ = sc.Send(fakeredis.Answer(cmd))
+			}))
+			m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: srv.Dial, Handshake: HandshakeCommands(handshake...)}))
 			if m != nil || err == nil {
 				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
 			}
@@ -264,15 +266,15 @@ func TestHandshakeErrorReply(t *testing.T) {
 			if strings.Contains(msg, password) {
 				t.Errorf("message %q contains the password", msg)
 			}
-			waitFor(t, fs.conn(t).done, "the connection to be closed")
+			testwait.WaitFor(t, srv.Accept(t).Done(), "the connection to be closed")
 			checkNoManagerGoroutines(t)
 		})
 	}
 }
 
 func TestHandshakeRunsBeforeRequests(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{Handshake: HandshakeCommands(
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{Handshake: HandshakeCommands(
 		resp.AppendCommandStrings(nil, "HELLO", "3"),
 		resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", "redmux"),
 	)})
@@ -280,7 +282,7 @@ func TestHandshakeRunsBeforeRequests(t *testing.T) {
 		t.Fatalf("PING: %q, %v", str(v), err)
 	}
 	var names []string
-	for _, cmd := range fs.received() {
+	for _, cmd := range srv.Received() {
 		names = append(names, cmd[0])
 	}
 	if got := strings.Join(names, " "); got != "HELLO CLIENT PING" {

@@ -11,97 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
 // The tests in this file inject connection faults: errors that kill a
 // connection (invariant 8), refused redials and their backoff, stalls and
 // slow callers (invariant 9), and requests made while a manager is down.
-
-// serverCmd is one command a forwarding server received, with the
-// connection it arrived on.
-type serverCmd struct {
-	sc   *serverConn
-	args []string
-}
-
-// forwarding returns a fake-server handler that answers handshake commands
-// (HELLO, AUTH, SELECT, CLIENT) at once, as a server would, and hands every
-// other command to the test on the returned channel, so that the test
-// decides when, and whether, each one is answered.
-func forwarding() (func(*serverConn, []string), <-chan serverCmd) {
-	cmds := make(chan serverCmd, 1024)
-	return func(sc *serverConn, cmd []string) {
-		switch strings.ToUpper(cmd[0]) {
-		case "HELLO", "AUTH", "SELECT", "CLIENT":
-			_ = sc.send(answer(cmd))
-		default:
-			cmds <- serverCmd{sc: sc, args: cmd}
-		}
-	}, cmds
-}
-
-// expectCmd takes the next forwarded command and checks that it is want and
-// arrived on sc.
-func expectCmd(t *testing.T, cmds <-chan serverCmd, sc *serverConn, want ...string) {
-	t.Helper()
-	select {
-	case c := <-cmds:
-		if !equalArgs(c.args, want) {
-			t.Fatalf("fake server received %q, want %q", clipArgs(c.args), want)
-		}
-		if c.sc != sc {
-			t.Fatalf("fake server received %q on another connection", want)
-		}
-	case <-time.After(waitLimit):
-		t.Fatalf("fake server received no command within %v; want %q", waitLimit, want)
-	}
-}
-
-// wantConnError checks that r failed with a *ConnError with the given Op,
-// naming testAddr and cmd, and returns it.
-func wantConnError(t *testing.T, r result, op, cmd string) *ConnError {
-	t.Helper()
-	var ce *ConnError
-	if !errors.As(r.err, &ce) {
-		t.Fatalf("got %q, %v (%T); want a *ConnError", str(r.v), r.err, r.err)
-	}
-	if ce.Op != op || ce.Addr != testAddr || ce.Cmd != cmd {
-		t.Fatalf("ConnError{Op: %q, Addr: %q, Cmd: %q} (%v), want Op %q, Addr %q, Cmd %q",
-			ce.Op, ce.Addr, ce.Cmd, ce, op, testAddr, cmd)
-	}
-	return ce
-}
-
-// newFaultManager is newManager except for its cleanup, which shuts the
-// manager down with a deadline in the future instead of time.Now(). Every
-// test here reconnects, and Shutdown(time.Now()) after a reconnect can make
-// the writer reconnect once more during shutdown and panic storing
-// ErrClosed into lastErr (TestRegressionShutdownAtDeadlineReconnects,
-// pending a fix in the library). Nothing is in flight when these tests
-// end, so the shutdown still completes at once.
-func newFaultManager(t *testing.T, fs *fakeServer, cfg Config) *Manager {
-	t.Helper()
-	cfg.Addr, cfg.Dial = testAddr, fs.dial
-	m, err := New(testContext(t), testConfig(cfg))
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() {
-		m.Shutdown(time.Now().Add(waitLimit))
-		waitFor(t, m.Done(), "the manager to stop")
-	})
-	return m
-}
-
-// commandNames returns the log of a fake server as "NAME arg ..." lines.
-func commandNames(log [][]string) []string {
-	out := make([]string, len(log))
-	for i, cmd := range log {
-		out[i] = strings.Join(clipArgs(cmd), " ")
-	}
-	return out
-}
 
 // TestInvariant8ErrorKillsConnectionNeverResyncs: an I/O error and a
 // protocol error each kill the connection. Every entry still in the FIFO
@@ -115,11 +32,11 @@ func TestInvariant8ErrorKillsConnectionNeverResyncs(t *testing.T) {
 	setname := resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", "faults")
 	cases := []struct {
 		name  string
-		fault func(t *testing.T, sc *serverConn)
+		fault func(t *testing.T, sc *fakeredis.Conn)
 		cause func(t *testing.T, err error)
 	}{{
 		name:  "io error: the server closes",
-		fault: func(t *testing.T, sc *serverConn) { sc.close() },
+		fault: func(t *testing.T, sc *fakeredis.Conn) { sc.Close() },
 		cause: func(t *testing.T, err error) {
 			if !errors.Is(err, io.EOF) {
 				t.Errorf("cause of %v is not io.EOF", err)
@@ -127,8 +44,8 @@ func TestInvariant8ErrorKillsConnectionNeverResyncs(t *testing.T) {
 		},
 	}, {
 		name: "protocol error: garbage",
-		fault: func(t *testing.T, sc *serverConn) {
-			if err := sc.sendRaw([]byte("?garbage\r\n")); err != nil {
+		fault: func(t *testing.T, sc *fakeredis.Conn) {
+			if err := sc.SendRaw("?garbage\r\n"); err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -141,24 +58,25 @@ func TestInvariant8ErrorKillsConnectionNeverResyncs(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			handler, cmds := forwarding()
-			fs := newFakeServer(t, handler)
-			m := newFaultManager(t, fs, Config{Handshake: HandshakeCommands(setname)})
-			sc := fs.conn(t)
+			// The handshake is answered as it arrives; the test answers
+			// everything else.
+			srv := newServer(t, fakeredis.AutoReply(fakeredis.SetupCommands))
+			m := newFaultManager(t, srv, Config{Handshake: HandshakeCommands(setname)})
+			sc := srv.Accept(t)
 			ctx := testContext(t)
 
 			// Three entries on the wire, in a known order.
 			first := goDo(ctx, m, "GET", "a")
-			expectCmd(t, cmds, sc, "GET", "a")
+			sc.Expect(t, "GET", "a")
 			pipe := goDoMulti(ctx, m, []string{"ECHO", "x"}, []string{"ECHO", "y"})
-			expectCmd(t, cmds, sc, "ECHO", "x")
-			expectCmd(t, cmds, sc, "ECHO", "y")
+			sc.Expect(t, "ECHO", "x")
+			sc.Expect(t, "ECHO", "y")
 			last := goDo(ctx, m, "GET", "b")
-			expectCmd(t, cmds, sc, "GET", "b")
+			sc.Expect(t, "GET", "b")
 
-			sc.reply(t, bulk("va"))
+			sc.Reply(t, bulk("va"))
 			wantString(t, await(t, first), "va")
-			sc.reply(t, bulk("x")) // half of the pipeline's replies
+			sc.Reply(t, bulk("x")) // half of the pipeline's replies
 			tc.fault(t, sc)
 
 			for _, p := range []struct {
@@ -172,14 +90,14 @@ func TestInvariant8ErrorKillsConnectionNeverResyncs(t *testing.T) {
 				tc.cause(t, wantConnError(t, r, "read", p.cmd))
 			}
 
-			sc2 := fs.conn(t)
-			eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+			sc2 := srv.Accept(t)
+			testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 			ping := goDo(ctx, m, "PING")
-			expectCmd(t, cmds, sc2, "PING")
-			sc2.reply(t, resp.SimpleString("PONG"))
+			sc2.Expect(t, "PING")
+			sc2.Reply(t, resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 
-			got := strings.Join(commandNames(fs.received()), " | ")
+			got := strings.Join(commandNames(srv.Received()), " | ")
 			want := "CLIENT SETNAME faults | GET a | ECHO x | ECHO y | GET b | CLIENT SETNAME faults | PING"
 			if got != want {
 				t.Errorf("server received\n\t%s\nwant (handshake again first, nothing replayed)\n\t%s", got, want)
@@ -213,8 +131,8 @@ func TestReconnectBackoffIsCappedWithJitter(t *testing.T) {
 		inFlight    atomic.Int32
 		maxInFlight atomic.Int32
 	)
-	fs := newFakeServer(t, echo)
-	fs.setDialHook(func(ctx context.Context, n int) error {
+	srv := newEchoServer(t)
+	srv.SetDialHook(func(ctx context.Context, n int) error {
 		if n == 1 {
 			return nil // New's dial
 		}
@@ -234,8 +152,8 @@ func TestReconnectBackoffIsCappedWithJitter(t *testing.T) {
 		}
 		return errRefused
 	})
-	m := newFaultManager(t, fs, Config{BackoffMin: lo, BackoffMax: hi})
-	fs.conn(t).close()
+	m := newFaultManager(t, srv, Config{BackoffMin: lo, BackoffMax: hi})
+	srv.Accept(t).Close()
 
 	// Requests made meanwhile fail at once and never cause a dial.
 	ctx := testContext(t)
@@ -254,8 +172,8 @@ func TestReconnectBackoffIsCappedWithJitter(t *testing.T) {
 		}
 	}
 
-	fs.conn(t) // the connection that was finally accepted
-	eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+	srv.Accept(t) // the connection that was finally accepted
+	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 	wantString(t, await(t, goDo(ctx, m, "ECHO", "back")), "back")
 
 	mu.Lock()
@@ -318,16 +236,16 @@ func TestReconnectBackoffIsCappedWithJitter(t *testing.T) {
 // waited PingTimeout; the stall is counted and the manager reconnects.
 func TestInvariant9StallsAreDetected(t *testing.T) {
 	const stall, ping = 100 * time.Millisecond, 50 * time.Millisecond
-	fs := newFakeServer(t, nil)
-	m := newFaultManager(t, fs, Config{StallTimeout: stall, PingTimeout: ping})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newFaultManager(t, srv, Config{StallTimeout: stall, PingTimeout: ping})
+	sc := srv.Accept(t)
 
 	start := time.Now()
 	a := goDo(context.Background(), m, "GET", "a")
-	sc.expect(t, "GET", "a")
+	sc.Expect(t, "GET", "a")
 	b := goDo(context.Background(), m, "GET", "b")
-	sc.expect(t, "GET", "b")
-	sc.expect(t, "PING") // the stall detector's probe, never answered
+	sc.Expect(t, "GET", "b")
+	sc.Expect(t, "PING") // the stall detector's probe, never answered
 
 	for _, ch := range []<-chan result{a, b} {
 		r := await(t, ch)
@@ -344,11 +262,11 @@ func TestInvariant9StallsAreDetected(t *testing.T) {
 		t.Errorf("Stats().Stalls = %d, want 1", st.Stalls)
 	}
 
-	sc2 := fs.conn(t)
-	eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+	sc2 := srv.Accept(t)
+	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 	ok := goDo(testContext(t), m, "ECHO", "alive")
-	sc2.expect(t, "ECHO", "alive")
-	sc2.reply(t, bulk("alive"))
+	sc2.Expect(t, "ECHO", "alive")
+	sc2.Reply(t, bulk("alive"))
 	wantString(t, await(t, ok), "alive")
 	if st := m.Stats(); st.Stalls != 1 || st.Reconnects != 1 || st.Load != 0 {
 		t.Errorf("Stats = %+v, want 1 stall, 1 reconnect, load 0", st)
@@ -365,9 +283,9 @@ func TestInvariant9SlowCallerTimeoutNeverKillsConnection(t *testing.T) {
 		serverDelay   = 50 * time.Millisecond
 		slowCallers   = 5
 	)
-	fs := newFakeServer(t, nil)
-	m := newFaultManager(t, fs, Config{StallTimeout: 500 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newFaultManager(t, srv, Config{StallTimeout: 500 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	sc := srv.Accept(t)
 
 	var calls []<-chan result
 	var received time.Time
@@ -375,7 +293,7 @@ func TestInvariant9SlowCallerTimeoutNeverKillsConnection(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), callerTimeout)
 		defer cancel()
 		calls = append(calls, goDo(ctx, m, "ECHO", fmt.Sprintf("slow-%d", i)))
-		sc.expect(t, "ECHO", fmt.Sprintf("slow-%d", i))
+		sc.Expect(t, "ECHO", fmt.Sprintf("slow-%d", i))
 		if i == 0 {
 			received = time.Now()
 		}
@@ -388,12 +306,12 @@ func TestInvariant9SlowCallerTimeoutNeverKillsConnection(t *testing.T) {
 	// The server answers late: the scripted delay of a slow command.
 	<-time.After(time.Until(received.Add(serverDelay)))
 	for i := range slowCallers {
-		sc.reply(t, bulk(fmt.Sprintf("slow-%d", i)))
+		sc.Reply(t, bulk(fmt.Sprintf("slow-%d", i)))
 	}
 
 	next := goDo(testContext(t), m, "ECHO", "next")
-	sc.expect(t, "ECHO", "next")
-	sc.reply(t, bulk("next"))
+	sc.Expect(t, "ECHO", "next")
+	sc.Reply(t, bulk("next"))
 	wantString(t, await(t, next), "next")
 
 	st := m.Stats()
@@ -403,7 +321,7 @@ func TestInvariant9SlowCallerTimeoutNeverKillsConnection(t *testing.T) {
 	if st.Completed != slowCallers+1 || st.Load != 0 {
 		t.Errorf("Stats = %+v, want %d completed (the late replies read and dropped), load 0", st, slowCallers+1)
 	}
-	for _, cmd := range fs.received() {
+	for _, cmd := range srv.Received() {
 		if cmd[0] == "PING" {
 			t.Errorf("the stall detector probed the connection: a slow caller is not a stall")
 		}
@@ -417,8 +335,8 @@ func TestInvariant9SlowCallerTimeoutNeverKillsConnection(t *testing.T) {
 func TestRequestsWhileDownFailWithConnError(t *testing.T) {
 	refused := make(chan struct{}, 1)
 	accept := make(chan struct{})
-	fs := newFakeServer(t, echo)
-	fs.setDialHook(func(ctx context.Context, n int) error {
+	srv := newEchoServer(t)
+	srv.SetDialHook(func(ctx context.Context, n int) error {
 		if n == 1 {
 			return nil
 		}
@@ -433,13 +351,13 @@ func TestRequestsWhileDownFailWithConnError(t *testing.T) {
 		}
 		return errRefused
 	})
-	m := newFaultManager(t, fs, Config{BackoffMin: 10 * time.Millisecond, BackoffMax: 40 * time.Millisecond})
-	fs.conn(t).close()
+	m := newFaultManager(t, srv, Config{BackoffMin: 10 * time.Millisecond, BackoffMax: 40 * time.Millisecond})
+	srv.Accept(t).Close()
 	// After a refused redial the latest failure is the dial's.
-	waitFor(t, refused, "a refused redial")
+	testwait.WaitFor(t, refused, "a refused redial")
 	// The hook runs before the dial returns: wait until the manager has
 	// taken the refusal as its latest failure.
-	eventually(t, "the refusal to be the latest failure", func() bool {
+	testwait.Eventually(t, "the refusal to be the latest failure", func() bool {
 		last := m.lastErr.Load()
 		return last != nil && errors.Is(*last, errRefused)
 	})
@@ -464,8 +382,8 @@ func TestRequestsWhileDownFailWithConnError(t *testing.T) {
 	}
 
 	close(accept)
-	fs.conn(t)
-	eventually(t, "the reconnect", func() bool { return m.Connected() })
+	srv.Accept(t)
+	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() })
 	wantString(t, await(t, goDo(ctx, m, "ECHO", "back")), "back")
 	if st := m.Stats(); st.Reconnects != 1 || st.Failed != 3 || st.Written != 1 {
 		t.Errorf("Stats = %+v, want 1 reconnect, 3 failed, only the last request written", st)

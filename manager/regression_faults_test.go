@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // TestRegressionShutdownAtDeadlineReconnects: Shutdown arms its deadline
@@ -19,27 +21,27 @@ import (
 // assignment in Shutdown (nil dereference on the panic path).
 func TestRegressionShutdownAtDeadlineReconnects(t *testing.T) {
 	for i := range 300 {
-		fs := newFakeServer(t, echo)
+		srv := newEchoServer(t)
 		var shutdown atomic.Bool
 		var lateDials atomic.Int32
-		fs.setDialHook(func(ctx context.Context, n int) error {
+		srv.SetDialHook(func(ctx context.Context, n int) error {
 			if shutdown.Load() {
 				lateDials.Add(1)
 			}
 			return nil
 		})
-		m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial}))
+		m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: srv.Dial}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// One reconnect, so that lastErr holds a *ConnError.
-		fs.conn(t).close()
-		fs.conn(t)
-		eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+		srv.Accept(t).Close()
+		srv.Accept(t)
+		testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 
 		shutdown.Store(true)
 		m.Shutdown(time.Now())
-		waitWithin(t, m.Done(), shutdownGrace, "the manager to stop")
+		testwait.WaitWithin(t, shutdownGrace, m.Done(), "the manager to stop")
 		if n := lateDials.Load(); n > 0 {
 			t.Fatalf("iteration %d: the manager dialed %d time(s) after Shutdown", i, n)
 		}
@@ -54,6 +56,6 @@ func TestRegressionShutdownAtDeadlineReconnects(t *testing.T) {
 // StallTimeout/4 == 0, and time.NewTicker(0) panics on the manager's
 // goroutine, which kills the process.
 func TestRegressionTinyStallTimeoutPanics(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	newManager(t, fs, Config{StallTimeout: 3}) // 3ns: valid (positive) but StallTimeout/4 == 0
+	srv := newEchoServer(t)
+	newManager(t, srv, Config{StallTimeout: 3}) // 3ns: valid (positive) but StallTimeout/4 == 0
 }

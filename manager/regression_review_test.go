@@ -3,10 +3,11 @@ package manager
 import (
 	"context"
 	"net"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
@@ -14,8 +15,8 @@ import (
 // FIFO entry but no reply, so it took the next command's reply. It is now
 // refused before it is queued.
 func TestRegressionEmptyRequestShiftsReplies(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{})
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
 	ctx := testContext(t)
 	if _, err := m.Do(ctx, NewRequest()); err == nil {
 		t.Fatal("an empty request was accepted")
@@ -26,8 +27,8 @@ func TestRegressionEmptyRequestShiftsReplies(t *testing.T) {
 // TestRegressionDoMultiOfOneReturnsNothing: a pipeline of one command was
 // answered into the single-reply slot and DoMulti returned no values.
 func TestRegressionDoMultiOfOneReturnsNothing(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{})
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
 	r := await(t, goDoMulti(testContext(t), m, []string{"ECHO", "only"}))
 	if r.err != nil || len(r.vs) != 1 || str(r.vs[0]) != "only" {
 		t.Fatalf("DoMulti of one: %d values, %v; want [only]", len(r.vs), r.err)
@@ -42,33 +43,20 @@ func TestRegressionDoMultiOfOneReturnsNothing(t *testing.T) {
 // at once sends an error and closes (Redis at maxclients) was redialed
 // without any backoff, thousands of times a second.
 func TestRegressionReconnectStormOnAcceptAndDrop(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv := fakeredis.Start(t, fakeredis.WithScript(func(c *fakeredis.Conn) {
+		_ = c.SendRaw("-ERR max number of clients reached\r\n")
+		// returning closes the connection
+	}))
+	m, err := New(testContext(t), testConfig(Config{Addr: srv.Addr(), BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	var accepted atomic.Int64
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			_, _ = c.Write([]byte("-ERR max number of clients reached\r\n"))
-			_ = c.Close()
-		}
-	}()
-	m, err := New(testContext(t), testConfig(Config{Addr: l.Addr().String(), BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { m.Shutdown(time.Now()); waitFor(t, m.Done(), "shutdown") }()
+	defer func() { m.Shutdown(time.Now()); testwait.WaitFor(t, m.Done(), "shutdown") }()
 	const window = 500 * time.Millisecond
 	time.Sleep(window) // not synchronization: the window in which reconnects are counted
 	// With backoff doubling from 10ms to 50ms, half a second allows about
 	// a dozen attempts; without it there were thousands.
-	if n := accepted.Load(); n > 40 {
+	if n := len(srv.Conns()); n > 40 {
 		t.Fatalf("%d connections in %v: reconnects are not backed off", n, window)
 	}
 }

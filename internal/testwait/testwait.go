@@ -34,15 +34,25 @@ func Eventually(tb testing.TB, what string, cond func() bool) {
 // asserts how soon the condition holds rather than only that it does.
 func EventuallyWithin(tb testing.TB, limit time.Duration, what string, cond func() bool) {
 	tb.Helper()
+	if !Until(limit, cond) {
+		tb.Fatalf("still waiting for %s after %v", what, limit)
+	}
+}
+
+// Until polls cond every Interval until it holds (true) or limit has
+// passed (false). It is Eventually for callers that report a failure
+// their own way: a cleanup that must not stop, say.
+func Until(limit time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(Interval)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			tb.Fatalf("still waiting for %s after %v", what, limit)
+			return false
 		}
 		<-tick.C
 	}
+	return true
 }
 
 // WaitFor waits for ch to deliver a value or to be closed, and returns
