@@ -86,19 +86,19 @@ func AutoReply(reply func(cmd []string) (resp.Value, bool)) Option {
 
 // Server is a fake Redis server. Its methods are safe for concurrent use.
 type Server struct {
-	tb    testing.TB
-	cfg   config
-	l     net.Listener // nil: reached only through Dial, over net.Pipe
-	addr  string
-	quit  chan struct{} // closed by Close
-	added chan struct{} // a connection was added (capacity 1)
-	wg    sync.WaitGroup
-	once  sync.Once
+	tb   testing.TB
+	cfg  config
+	l    net.Listener // nil: reached only through Dial, over net.Pipe
+	addr string
+	quit chan struct{} // closed by Close
+	wg   sync.WaitGroup
+	once sync.Once
 
 	mu        sync.Mutex
 	closed    bool
-	conns     []*Conn // every connection, in the order they were made
-	accepted  int     // how many of conns Accept has returned
+	conns     []*Conn       // every connection, in the order they were made
+	accepted  int           // how many of conns Accept has returned
+	added     chan struct{} // closed, and replaced, when a connection is added
 	log       [][]string
 	dials     int
 	dialHook  func(ctx context.Context, n int) error
@@ -130,7 +130,7 @@ func StartPipe(tb testing.TB, opts ...Option) *Server {
 }
 
 func newServer(tb testing.TB, l net.Listener, opts []Option) *Server {
-	s := &Server{tb: tb, l: l, addr: PipeAddr, quit: make(chan struct{}), added: make(chan struct{}, 1)}
+	s := &Server{tb: tb, l: l, addr: PipeAddr, quit: make(chan struct{}), added: make(chan struct{})}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -147,7 +147,8 @@ func (s *Server) Addr() string { return s.addr }
 // Dial is a dial function for a client's configuration (its network and
 // addr are ignored). It counts the dial, runs the dial hook, and connects
 // to the server: over net.Pipe for a StartPipe server, over TCP otherwise.
-// The connection it returns runs the client write hook.
+// It returns once the server has taken the connection (so CloseConns, say,
+// closes it), and the connection it returns runs the client write hook.
 func (s *Server) Dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	s.mu.Lock()
 	s.dials++
@@ -175,9 +176,40 @@ func (s *Server) Dial(ctx context.Context, _, _ string) (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := s.awaitAccepted(ctx, c.LocalAddr().String()); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
 		nc = c
 	}
 	return &clientConn{Conn: nc, s: s}, nil
+}
+
+// awaitAccepted waits until the server has taken the TCP connection whose
+// client end is at addr.
+func (s *Server) awaitAccepted(ctx context.Context, addr string) error {
+	timer := time.NewTimer(testwait.Limit)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		for _, c := range s.conns {
+			if c.nc.RemoteAddr().String() == addr {
+				s.mu.Unlock()
+				return nil
+			}
+		}
+		added := s.added
+		s.mu.Unlock()
+		select {
+		case <-added:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.quit:
+			return ErrClosed
+		case <-timer.C:
+			return fmt.Errorf("fakeredis: connection from %s not accepted within %v", addr, testwait.Limit)
+		}
+	}
 }
 
 // Dials returns how many times Dial was called.
@@ -226,9 +258,10 @@ func (s *Server) Accept(tb testing.TB) *Conn {
 			s.mu.Unlock()
 			return c
 		}
+		added := s.added
 		s.mu.Unlock()
 		select {
-		case <-s.added:
+		case <-added:
 		case <-timer.C:
 			tb.Fatalf("fakeredis: no connection within %v", testwait.Limit)
 			return nil
@@ -328,11 +361,9 @@ func (s *Server) add(nc net.Conn) bool {
 		s.wg.Add(1)
 		go c.read()
 	}
+	close(s.added)
+	s.added = make(chan struct{})
 	s.mu.Unlock()
-	select {
-	case s.added <- struct{}{}:
-	default:
-	}
 	return true
 }
 
