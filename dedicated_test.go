@@ -13,6 +13,7 @@ import (
 
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // TestInvariant11StatefulCommandsStayOffSharedManagers: a BLPOP waiting on
@@ -37,23 +38,19 @@ func TestInvariant11StatefulCommandsStayOffSharedManagers(t *testing.T) {
 	for range 100 {
 		require.NoError(t, c.Ping(ctx))
 	}
-	require.Eventually(t, func() bool {
+	testwait.Eventually(t, "BLPOP to wait on its own connection", func() bool {
 		v, err := c.Do(ctx, "CLIENT", "LIST")
 		require.NoError(t, err)
 		s, _ := v.String()
 		return strings.Contains(s, "cmd=blpop")
-	}, 10*time.Second, 5*time.Millisecond, "BLPOP is waiting on its own connection")
+	})
 	_, err = c.Do(ctx, "RPUSH", "queue", "job")
 	require.NoError(t, err)
-	select {
-	case v := <-popped:
-		elems, err := v.Array()
-		require.NoError(t, err)
-		job, _ := elems[1].String()
-		assert.Equal(t, "job", job)
-	case <-time.After(10 * time.Second):
-		t.Fatal("BLPOP never returned")
-	}
+	v := testwait.WaitFor(t, popped, "BLPOP to return")
+	elems, err := v.Array()
+	require.NoError(t, err)
+	job, _ := elems[1].String()
+	assert.Equal(t, "job", job)
 
 	for _, args := range [][]any{{"MULTI"}, {"watch", "k"}, {"SUBSCRIBE", "ch"}, {"SELECT", 1}, {"CLIENT", "REPLY", "OFF"}} {
 		_, err := c.Do(ctx, args[0].(string), args[1:]...)
@@ -120,13 +117,8 @@ func TestDedicatedInterruptedByLastClose(t *testing.T) {
 			return err
 		})
 	}()
-	<-started
+	testwait.WaitFor(t, started, "the dedicated call to start")
 	require.NoError(t, c.Close())
-	select {
-	case err := <-done:
-		assert.ErrorIs(t, err, redmux.ErrClosed)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the blocked call was not interrupted")
-	}
+	assert.ErrorIs(t, testwait.WaitFor(t, done, "the blocked call to be interrupted"), redmux.ErrClosed)
 	assert.ErrorIs(t, c.Dedicated(ctx, func(*redmux.DedicatedConn) error { return nil }), redmux.ErrClosed)
 }

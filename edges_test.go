@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/manager"
 )
 
@@ -29,16 +31,15 @@ import (
 // handshake without AUTH/SELECT/SETNAME) and its banner became the first
 // Get's reply.
 func TestConnectRefusesUnsolicitedBanner(t *testing.T) {
-	srv := startHostileRaw(t, func(hc *hostileConn) {
-		if hc.send("$6\r\nbanner\r\n") == nil {
-			_ = answerHandshake(hc.rd, hc.nc)
-			hc.drain()
+	srv := fakeredis.Start(t, fakeredis.WithScript(func(c *fakeredis.Conn) {
+		if c.SendRaw("$6\r\nbanner\r\n") == nil && c.AnswerHandshake() == nil {
+			c.Drain()
 		}
-	})
+	}))
 	defer hostileLeakCheck(t, srv)()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := redmux.Connect(ctx, srv.addr)
+	c, err := redmux.Connect(ctx, srv.Addr())
 	if c != nil {
 		c.Close()
 		t.Fatal("Connect accepted a server that sent a banner")
@@ -128,26 +129,22 @@ func TestShutdownFailsDedicatedDialWithErrClosed(t *testing.T) {
 		_, err := c.Do(ctx, "BLPOP", "q", 0)
 		done <- err
 	}()
-	waitSignal(t, dialing, "the dedicated dial to start")
+	testwait.WaitFor(t, dialing, "the dedicated dial to start")
 	require.NoError(t, c.Close())
-	select {
-	case err := <-done:
-		assert.ErrorIs(t, err, redmux.ErrClosed)
-		var ce *redmux.ConnError
-		assert.False(t, errors.As(err, &ce), "a *ConnError (%v) although shutdown caused the failure", err)
-	case <-time.After(hostileLimit):
-		t.Fatal("the blocking Do never returned")
-	}
+	err = testwait.WaitFor(t, done, "the blocking Do to return")
+	assert.ErrorIs(t, err, redmux.ErrClosed)
+	var ce *redmux.ConnError
+	assert.False(t, errors.As(err, &ce), "a *ConnError (%v) although shutdown caused the failure", err)
 }
 
 // TestShutdownInterruptsBlockingDoWithErrClosed: a blocking command in
 // progress on a dedicated connection when the last handle closes returns
 // ErrClosed.
 func TestShutdownInterruptsBlockingDoWithErrClosed(t *testing.T) {
-	srv := startHostile(t, func(hc *hostileConn) { hc.drain() }) // never answers BLPOP
+	srv := fakeredis.Silent(t, fakeredis.AnswerHandshake()) // never answers BLPOP
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := redmux.New(ctx, redmux.Config{Addr: srv.addr, Managers: 1})
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: 1})
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
@@ -156,12 +153,7 @@ func TestShutdownInterruptsBlockingDoWithErrClosed(t *testing.T) {
 	}()
 	waitUntilBlockedIn(t, "manager.(*Conn).Do")
 	require.NoError(t, c.Close())
-	select {
-	case err := <-done:
-		assert.ErrorIs(t, err, redmux.ErrClosed)
-	case <-time.After(hostileLimit):
-		t.Fatal("the blocking Do never returned")
-	}
+	assert.ErrorIs(t, testwait.WaitFor(t, done, "the blocking Do to return"), redmux.ErrClosed)
 }
 
 // TestShutdownReleasesDedicatedWaiters: a caller waiting for a dedicated
@@ -184,7 +176,7 @@ func TestShutdownReleasesDedicatedWaiters(t *testing.T) {
 			return <-waiterDone // the holder waits on the waiter
 		})
 	}()
-	waitSignal(t, holding, "the lease to be taken")
+	testwait.WaitFor(t, holding, "the lease to be taken")
 	var waiterErr error
 	waiterReturned := make(chan struct{})
 	go func() {
@@ -194,14 +186,9 @@ func TestShutdownReleasesDedicatedWaiters(t *testing.T) {
 	}()
 	waitUntilBlockedIn(t, "puddle")
 	require.NoError(t, c.Close())
-	waitSignal(t, waiterReturned, "the waiter to be released by Close")
+	testwait.WaitFor(t, waiterReturned, "the waiter to be released by Close")
 	assert.ErrorIs(t, waiterErr, redmux.ErrClosed)
-	select {
-	case err := <-holderDone:
-		assert.ErrorIs(t, err, redmux.ErrClosed)
-	case <-time.After(hostileLimit):
-		t.Fatal("the lease holder never returned")
-	}
+	assert.ErrorIs(t, testwait.WaitFor(t, holderDone, "the lease holder to return"), redmux.ErrClosed)
 }
 
 // TestSharedRepliesCannotBeMutated: the bytes of one +OK reply are the
@@ -227,11 +214,11 @@ func TestSharedRepliesCannotBeMutated(t *testing.T) {
 // used to be ignored for blocking commands: against a server that never
 // answers, BLPOP k 1 hung for as long as the caller's context allowed.
 func TestCommandTimeoutBoundsBlockingCommands(t *testing.T) {
-	srv := startHostile(t, func(hc *hostileConn) { hc.drain() })
+	srv := fakeredis.Silent(t, fakeredis.AnswerHandshake())
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	const commandTimeout = 100 * time.Millisecond
-	c, err := redmux.New(ctx, redmux.Config{Addr: srv.addr, Managers: 1, CommandTimeout: commandTimeout})
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: 1, CommandTimeout: commandTimeout})
 	require.NoError(t, err)
 	defer c.Close()
 
@@ -280,7 +267,7 @@ func TestClosedHandleErrorsAreErrClosedEverywhere(t *testing.T) {
 // returns only after the shutdown is over. Of two goroutines closing it,
 // one used to return at once while the other was still shutting down.
 func TestConcurrentCloseWaitsForShutdown(t *testing.T) {
-	addr := silentServer(t)
+	addr := fakeredis.Silent(t, fakeredis.AnswerHandshake()).Addr()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	const shutdownTimeout = 300 * time.Millisecond
@@ -291,7 +278,7 @@ func TestConcurrentCloseWaitsForShutdown(t *testing.T) {
 		_, _, err := c.Get(context.Background(), "k") // never answered: shutdown waits for it
 		pending <- err
 	}()
-	require.Eventually(t, func() bool { return c.Stats().Total().InFlight == 1 }, hostileLimit, time.Millisecond)
+	testwait.Eventually(t, "the Get to be in flight", func() bool { return c.Stats().Total().InFlight == 1 })
 
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -304,7 +291,7 @@ func TestConcurrentCloseWaitsForShutdown(t *testing.T) {
 			elapsed[i] = time.Since(start)
 		}()
 	}
-	waitGroupOrFail(t, &wg, hostileLimit)
+	testwait.WaitFor(t, testwait.Done(&wg), "both Close calls to return")
 	for i, d := range elapsed {
 		assert.GreaterOrEqual(t, d, shutdownTimeout*9/10, "Close %d returned before the shutdown was over", i)
 	}
@@ -365,18 +352,13 @@ func TestReceiveTimeoutLeavesConnectionUsable(t *testing.T) {
 	})
 }
 
-// waitUntilBlockedIn polls the goroutine stacks until one is inside a
-// function whose name contains fn: the state has no event to wait on.
+// waitUntilBlockedIn waits until a goroutine is inside a function whose
+// name contains fn: the state has no event to wait on.
 func waitUntilBlockedIn(t *testing.T, fn string) {
 	t.Helper()
-	deadline := time.Now().Add(hostileLimit)
 	buf := make([]byte, 1<<20)
-	for time.Now().Before(deadline) {
+	testwait.Eventually(t, "a goroutine to reach "+fn, func() bool {
 		n := runtime.Stack(buf, true)
-		if strings.Contains(string(buf[:n]), fn) {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("no goroutine reached %s within %v", fn, hostileLimit)
+		return strings.Contains(string(buf[:n]), fn)
+	})
 }

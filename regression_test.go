@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // TestRegressionEmptyDoShiftsReplies: Do with no arguments used to send
@@ -73,11 +73,6 @@ func TestRegressionCloseInsideDedicatedDeadlocks(t *testing.T) {
 			return c.Close()
 		})
 	}()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close inside Dedicated never returned")
-	}
+	require.NoError(t, testwait.WaitFor(t, done, "Close inside Dedicated to return"))
 	assert.ErrorIs(t, c.Ping(ctx), redmux.ErrClosed)
 }

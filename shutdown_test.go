@@ -3,7 +3,6 @@ package redmux_test
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +12,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/fakeredis"
 	"github.com/redmux/redmux/internal/redistest"
-	"github.com/redmux/redmux/resp"
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // TestShutdownInFlightCommandsCompleteOrGetErrClosed closes every handle
@@ -49,7 +49,7 @@ func TestShutdownInFlightCommandsCompleteOrGetErrClosed(t *testing.T) {
 	for _, h := range handles { // the last of these shuts everything down
 		require.NoError(t, h.Close())
 	}
-	waitGroupOrFail(t, &wg, 10*time.Second)
+	testwait.WaitFor(t, testwait.Done(&wg), "every worker to return")
 	close(results)
 	for err := range results {
 		assert.NoError(t, err)
@@ -76,7 +76,7 @@ func setUntilClosed(h *redmux.Client, warm chan<- struct{}) error {
 // answers cannot hold Close hostage. Close returns after ShutdownTimeout,
 // and every pending call gets ErrClosed.
 func TestShutdownTimeoutFailsUnansweredWithErrClosed(t *testing.T) {
-	addr := silentServer(t)
+	addr := fakeredis.Silent(t, fakeredis.AnswerHandshake()).Addr()
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -92,8 +92,7 @@ func TestShutdownTimeoutFailsUnansweredWithErrClosed(t *testing.T) {
 			errs <- err
 		}()
 	}
-	require.Eventually(t, func() bool { return c.Stats().Total().InFlight == callers },
-		10*time.Second, time.Millisecond, "the requests were written")
+	testwait.Eventually(t, "the requests to be written", func() bool { return c.Stats().Total().InFlight == callers })
 
 	start := time.Now()
 	require.NoError(t, c.Close())
@@ -101,12 +100,7 @@ func TestShutdownTimeoutFailsUnansweredWithErrClosed(t *testing.T) {
 	assert.GreaterOrEqual(t, elapsed, shutdownTimeout/2, "Close waited for replies")
 	assert.Less(t, elapsed, 5*time.Second, "Close gave up after ShutdownTimeout")
 	for range callers {
-		select {
-		case err := <-errs:
-			assert.ErrorIs(t, err, redmux.ErrClosed)
-		case <-time.After(10 * time.Second):
-			t.Fatal("a pending call never returned")
-		}
+		assert.ErrorIs(t, testwait.WaitFor(t, errs, "every pending call to return"), redmux.ErrClosed)
 	}
 }
 
@@ -161,55 +155,9 @@ func TestShutdownCloneAndCloseRaceWithTraffic(t *testing.T) {
 		}()
 	}
 	require.NoError(t, root.Close())
-	waitGroupOrFail(t, &wg, 20*time.Second)
+	testwait.WaitWithin(t, 20*time.Second, testwait.Done(&wg), "every goroutine to return")
 	close(bad)
 	for err := range bad {
 		t.Error(err)
-	}
-}
-
-// silentServer accepts connections, answers the handshake, then reads
-// everything but never answers. It stops when the test ends.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				if answerHandshake(resp.NewReader(conn), conn) != nil {
-					return
-				}
-				buf := make([]byte, 4096)
-				for {
-					if _, err := conn.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String()
-}
-
-func waitGroupOrFail(t *testing.T, wg *sync.WaitGroup, limit time.Duration) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		t.Fatalf("goroutines still running after %v", limit)
 	}
 }
