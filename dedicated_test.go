@@ -122,3 +122,62 @@ func TestDedicatedInterruptedByLastClose(t *testing.T) {
 	assert.ErrorIs(t, testwait.WaitFor(t, done, "the blocked call to be interrupted"), redmux.ErrClosed)
 	assert.ErrorIs(t, c.Dedicated(ctx, func(*redmux.DedicatedConn) error { return nil }), redmux.ErrClosed)
 }
+
+// TestReceiveTimeoutLeavesConnectionUsable: a Receive whose context ends
+// before a message arrives returns the context's error and the next
+// Receive works. It used to mark the connection broken, and the next call
+// failed with "dedicated connection is broken".
+func TestReceiveTimeoutLeavesConnectionUsable(t *testing.T) {
+	forEachBackend(t, redmux.Config{}, func(t *testing.T, ctx context.Context, c *redmux.Client) {
+		err := c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+			if _, err := conn.Do(ctx, "SUBSCRIBE", "news"); err != nil {
+				return err
+			}
+			for range 3 {
+				short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+				_, err := conn.Receive(short)
+				cancel()
+				if !errors.Is(err, context.DeadlineExceeded) {
+					return err
+				}
+			}
+			if _, err := c.Do(ctx, "PUBLISH", "news", "hello"); err != nil {
+				return err
+			}
+			v, err := conn.Receive(ctx)
+			if err != nil {
+				return err
+			}
+			parts, err := v.Array()
+			require.NoError(t, err)
+			require.Len(t, parts, 3)
+			payload, _ := parts[2].Bytes()
+			assert.Equal(t, "hello", string(payload))
+			return nil
+		})
+		require.NoError(t, err)
+	})
+}
+
+// TestRegressionCloseInsideDedicatedDeadlocks: closing the last handle
+// waited for every dedicated lease to come back, so a Close called by the
+// function holding a lease never returned.
+func TestRegressionCloseInsideDedicatedDeadlocks(t *testing.T) {
+	srv := redistest.StartT(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+			if _, err := conn.Do(ctx, "PING"); err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	}()
+	require.NoError(t, testwait.WaitFor(t, done, "Close inside Dedicated to return"))
+	assert.ErrorIs(t, c.Ping(ctx), redmux.ErrClosed)
+}
