@@ -73,8 +73,7 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 			sc2 := srv.Accept(t)
 			testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 			ping := goDo(testContext(t), m, "PING")
-			sc2.Expect(t, "PING")
-			sc2.Reply(t, resp.SimpleString("PONG"))
+			sc2.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 			if st := m.Stats(); st.Reconnects != 1 || st.Failed != 1 {
 				t.Errorf("Stats = %+v, want 1 reconnect, 1 failed", st)

@@ -154,8 +154,7 @@ func TestInvariant3GaveUpBeforeWriteNeverWritten(t *testing.T) {
 			c := goDo(ctx, m, "SET", "c", "written")
 
 			sc.ResumeReads()
-			sc.Expect(t, "SET", "a", big)
-			sc.Reply(t, resp.SimpleString("OK"))
+			sc.Expect(t, "SET", "a", big).Reply(resp.SimpleString("OK"))
 			sc.Expect(t, "SET", "c", "written") // B, queued before C, was skipped
 			sc.Reply(t, resp.SimpleString("OK"))
 			wantString(t, await(t, a), "OK")
@@ -393,8 +392,7 @@ func TestInvariant7PushesBypassTheFIFO(t *testing.T) {
 			sc.Reply(t, push)
 			testwait.WaitFor(t, pushed, "the push to reach OnPush") // and not kill the connection
 			ping := goDo(testContext(t), m, "PING")
-			sc.Expect(t, "PING")
-			sc.Reply(t, resp.SimpleString("PONG"))
+			sc.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 		},
 	}}
@@ -461,8 +459,7 @@ func TestInvariant10BackpressureIsBounded(t *testing.T) {
 	// Release: everything accepted completes, in order; D never went out.
 	sc.Reply(t, bulk("A"))
 	for _, want := range []string{"B", "C"} {
-		sc.Expect(t, "ECHO", want)
-		sc.Reply(t, bulk(want))
+		sc.Expect(t, "ECHO", want).Reply(bulk(want))
 	}
 	for i, want := range []string{"A", "B", "C"} {
 		wantString(t, await(t, calls[i]), want)

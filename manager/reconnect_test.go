@@ -93,8 +93,7 @@ func TestInvariant8ErrorKillsConnectionNeverResyncs(t *testing.T) {
 			sc2 := srv.Accept(t)
 			testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 			ping := goDo(ctx, m, "PING")
-			sc2.Expect(t, "PING")
-			sc2.Reply(t, resp.SimpleString("PONG"))
+			sc2.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 
 			got := strings.Join(commandNames(srv.Received()), " | ")
@@ -167,8 +166,7 @@ func TestUnexpectedReplyKillsConnection(t *testing.T) {
 	sc2 := srv.Accept(t)
 	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 	ping := goDo(ctx, m, "PING")
-	sc2.Expect(t, "PING")
-	sc2.Reply(t, resp.SimpleString("PONG"))
+	sc2.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
 	wantString(t, await(t, ping), "PONG")
 	if st := m.Stats(); st.Failed != 1 || st.Load != 0 {
 		t.Errorf("Stats = %+v, want 1 failed, load 0", st)

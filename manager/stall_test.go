@@ -52,8 +52,7 @@ func TestInvariant9StallsAreDetected(t *testing.T) {
 	sc2 := srv.Accept(t)
 	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 	ok := goDo(testContext(t), m, "ECHO", "alive")
-	sc2.Expect(t, "ECHO", "alive")
-	sc2.Reply(t, bulk("alive"))
+	sc2.Expect(t, "ECHO", "alive").Reply(bulk("alive"))
 	wantString(t, await(t, ok), "alive")
 	if st := m.Stats(); st.Stalls != 1 || st.Reconnects != 1 || st.Load != 0 {
 		t.Errorf("Stats = %+v, want 1 stall, 1 reconnect, load 0", st)
@@ -97,8 +96,7 @@ func TestInvariant9SlowCallerTimeoutNeverKillsConnection(t *testing.T) {
 	}
 
 	next := goDo(testContext(t), m, "ECHO", "next")
-	sc.Expect(t, "ECHO", "next")
-	sc.Reply(t, bulk("next"))
+	sc.Expect(t, "ECHO", "next").Reply(bulk("next"))
 	wantString(t, await(t, next), "next")
 
 	st := m.Stats()
