@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/redmux/redmux"
-	"github.com/redmux/redmux/internal/fakeserver"
+	"github.com/redmux/redmux/internal/fakeredis"
 )
 
 // TestAllocationBudget: SET allocates nothing and a GET hit allocates only
@@ -18,13 +18,9 @@ import (
 // pool, manager, connection). The in-process server allocates nothing per
 // command, so testing.AllocsPerRun counts the client alone.
 func TestAllocationBudget(t *testing.T) {
-	srv, err := fakeserver.Start([]byte("0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := fakeredis.GetSet(t, []byte("0123456789abcdef"))
 	ctx := context.Background()
-	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 1})
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

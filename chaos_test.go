@@ -19,6 +19,7 @@ import (
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/chaosproxy"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/manager"
 )
 
@@ -132,30 +133,21 @@ func (r *chaosRun) serverBack() { r.epoch.Add(1) }
 func (r *chaosRun) recovered(t *testing.T, after string) {
 	t.Helper()
 	since := time.Now()
-	deadline := since.Add(chaosRecoverWithin)
-	for {
-		all := true
+	testwait.EventuallyWithin(t, chaosRecoverWithin, "every goroutine to succeed after "+after, func() bool {
 		for i := range r.workerOK {
 			if r.workerOK[i].Load() < since.UnixNano() {
-				all = false
-				break
+				return false
 			}
 		}
-		if all {
-			r.recoveries = append(r.recoveries, fmt.Sprintf("%v after %s", time.Since(since).Round(time.Millisecond), after))
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("chaos: not every goroutine succeeded within %v after %s", chaosRecoverWithin, after)
-		}
-		time.Sleep(5 * time.Millisecond) // polling with a deadline: recovery has no event to wait on
-	}
+		return true
+	})
+	r.recoveries = append(r.recoveries, fmt.Sprintf("%v after %s", time.Since(since).Round(time.Millisecond), after))
 }
 
 func (r *chaosRun) stop(t *testing.T) {
 	t.Helper()
 	close(r.stopCh)
-	waitGroupOrFail(t, &r.wg, 30*time.Second)
+	testwait.WaitWithin(t, 30*time.Second, testwait.Done(&r.wg), "the chaos workers to stop")
 }
 
 func (r *chaosRun) worker(ctx context.Context, h *redmux.Client, w int) {
@@ -292,8 +284,8 @@ func TestChaosBlackholeIsDetectedAsStall(t *testing.T) {
 	assert.Less(t, stalledAfter, 5*time.Second, "stall detection took too long")
 	assert.GreaterOrEqual(t, c.Stats().Total().Stalls, uint64(1))
 
-	require.Eventually(t, func() bool {
+	testwait.EventuallyWithin(t, 5*time.Second, "the client to recover without being recreated", func() bool {
 		got, found, err := c.Get(ctx, "k")
 		return err == nil && found && string(got) == "v"
-	}, 5*time.Second, 10*time.Millisecond, "the client recovers without being recreated")
+	})
 }

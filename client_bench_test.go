@@ -8,22 +8,19 @@ import (
 	"testing"
 
 	"github.com/redmux/redmux"
-	"github.com/redmux/redmux/internal/fakeserver"
+	"github.com/redmux/redmux/internal/fakeredis"
 )
 
 // benchClient connects to an allocation-free in-process server, so that
 // b.ReportAllocs counts the client's allocations alone.
 func benchClient(b *testing.B, value []byte) *redmux.Client {
 	b.Helper()
-	srv, err := fakeserver.Start(value)
+	srv := fakeredis.GetSet(b, value) // closed after the client: cleanups run last first
+	c, err := redmux.New(context.Background(), redmux.Config{Addr: srv.Addr()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := redmux.New(context.Background(), redmux.Config{Addr: srv.Addr})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close(); srv.Close() })
+	b.Cleanup(func() { c.Close() })
 	return c
 }
 

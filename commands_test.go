@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -230,4 +231,22 @@ func TestBatchRepliesBeforeRunAndAfterFailure(t *testing.T) {
 	require.NoError(t, c.Close())
 	require.ErrorIs(t, c.RunBatch(ctx, b), redmux.ErrClosed)
 	assert.ErrorIs(t, n.Err(), redmux.ErrClosed)
+}
+
+// TestExpireNeverRoundsAPositiveTTLToZero: a TTL under a millisecond
+// becomes one millisecond. Expire used to send PEXPIRE key 0, which
+// deletes the key.
+func TestExpireNeverRoundsAPositiveTTLToZero(t *testing.T) {
+	mini := miniredis.RunT(t) // its clock stands still: the key cannot expire by itself
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: mini.Addr(), Managers: 1})
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Set(ctx, "k", []byte("v")))
+	ok, err := c.Expire(ctx, "k", 500*time.Microsecond)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.True(t, mini.Exists("k"), "a positive TTL deleted the key")
+	assert.Equal(t, time.Millisecond, mini.TTL("k"))
 }

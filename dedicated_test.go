@@ -13,6 +13,7 @@ import (
 
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // TestInvariant11StatefulCommandsStayOffSharedManagers: a BLPOP waiting on
@@ -37,23 +38,19 @@ func TestInvariant11StatefulCommandsStayOffSharedManagers(t *testing.T) {
 	for range 100 {
 		require.NoError(t, c.Ping(ctx))
 	}
-	require.Eventually(t, func() bool {
+	testwait.Eventually(t, "BLPOP to wait on its own connection", func() bool {
 		v, err := c.Do(ctx, "CLIENT", "LIST")
 		require.NoError(t, err)
 		s, _ := v.Text()
 		return strings.Contains(s, "cmd=blpop")
-	}, 10*time.Second, 5*time.Millisecond, "BLPOP is waiting on its own connection")
+	})
 	_, err = c.Do(ctx, "RPUSH", "queue", "job")
 	require.NoError(t, err)
-	select {
-	case v := <-popped:
-		elems, err := v.Array()
-		require.NoError(t, err)
-		job, _ := elems[1].Text()
-		assert.Equal(t, "job", job)
-	case <-time.After(10 * time.Second):
-		t.Fatal("BLPOP never returned")
-	}
+	v := testwait.WaitFor(t, popped, "BLPOP to return")
+	elems, err := v.Array()
+	require.NoError(t, err)
+	job, _ := elems[1].Text()
+	assert.Equal(t, "job", job)
 
 	for _, args := range [][]any{{"MULTI"}, {"watch", "k"}, {"SUBSCRIBE", "ch"}, {"SELECT", 1}, {"CLIENT", "REPLY", "OFF"}} {
 		_, err := c.Do(ctx, args[0].(string), args[1:]...)
@@ -120,13 +117,67 @@ func TestDedicatedInterruptedByLastClose(t *testing.T) {
 			return err
 		})
 	}()
-	<-started
+	testwait.WaitFor(t, started, "the dedicated call to start")
 	require.NoError(t, c.Close())
-	select {
-	case err := <-done:
-		assert.ErrorIs(t, err, redmux.ErrClosed)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the blocked call was not interrupted")
-	}
+	assert.ErrorIs(t, testwait.WaitFor(t, done, "the blocked call to be interrupted"), redmux.ErrClosed)
 	assert.ErrorIs(t, c.Dedicated(ctx, func(*redmux.DedicatedConn) error { return nil }), redmux.ErrClosed)
+}
+
+// TestReceiveTimeoutLeavesConnectionUsable: a Receive whose context ends
+// before a message arrives returns the context's error and the next
+// Receive works. It used to mark the connection broken, and the next call
+// failed with "dedicated connection is broken".
+func TestReceiveTimeoutLeavesConnectionUsable(t *testing.T) {
+	forEachBackend(t, redmux.Config{}, func(t *testing.T, ctx context.Context, c *redmux.Client) {
+		err := c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+			if _, err := conn.Do(ctx, "SUBSCRIBE", "news"); err != nil {
+				return err
+			}
+			for range 3 {
+				short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+				_, err := conn.Receive(short)
+				cancel()
+				if !errors.Is(err, context.DeadlineExceeded) {
+					return err
+				}
+			}
+			if _, err := c.Do(ctx, "PUBLISH", "news", "hello"); err != nil {
+				return err
+			}
+			v, err := conn.Receive(ctx)
+			if err != nil {
+				return err
+			}
+			parts, err := v.Array()
+			require.NoError(t, err)
+			require.Len(t, parts, 3)
+			payload, _ := parts[2].Bytes()
+			assert.Equal(t, "hello", string(payload))
+			return nil
+		})
+		require.NoError(t, err)
+	})
+}
+
+// TestRegressionCloseInsideDedicatedDeadlocks: closing the last handle
+// waited for every dedicated lease to come back, so a Close called by the
+// function holding a lease never returned.
+func TestRegressionCloseInsideDedicatedDeadlocks(t *testing.T) {
+	srv := redistest.StartT(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+			if _, err := conn.Do(ctx, "PING"); err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	}()
+	require.NoError(t, testwait.WaitFor(t, done, "Close inside Dedicated to return"))
+	assert.ErrorIs(t, c.Ping(ctx), redmux.ErrClosed)
 }

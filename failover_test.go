@@ -15,7 +15,9 @@ import (
 
 	"github.com/redmux/redmux"
 	"github.com/redmux/redmux/internal/chaosproxy"
+	"github.com/redmux/redmux/internal/fakeredis"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // Failover inside the pool: when one manager's connection dies while the
@@ -100,7 +102,7 @@ func runLoad(t *testing.T, opsEach, warmup int, op func(g, i int) error, fault f
 	}
 	warm.Wait()
 	fault()
-	waitGroupOrFail(t, &wg, 2*testTimeout)
+	testwait.WaitWithin(t, 2*testTimeout, testwait.Done(&wg), "the load to finish")
 	return &report
 }
 
@@ -125,7 +127,7 @@ func TestFailoverReadsSurviveAKilledConnection(t *testing.T) {
 	t.Log(report)
 	assert.Zero(t, report.errs.Load(), "errors: %v", report)
 	assert.Less(t, time.Duration(report.maxLatency.Load()), failoverMaxLatency, "slowest call")
-	require.Eventually(t, func() bool { return c.Stats().Total().Reconnects == 1 }, hostileLimit, time.Millisecond)
+	testwait.Eventually(t, "the reconnect", func() bool { return c.Stats().Total().Reconnects == 1 })
 	st := c.Stats()
 	t.Logf("rerouted %d, retried %d", st.Rerouted, st.Retried)
 }
@@ -155,8 +157,9 @@ func TestFailoverNobodyWaitsForAHangingRedial(t *testing.T) {
 	assert.True(t, stillDown, "the load ended after the redial: it proves nothing")
 
 	proxy.SetHoldNew(0)
-	require.Eventually(t, func() bool { return c.Stats().Total().Reconnects == 1 }, hang+hostileLimit, 5*time.Millisecond,
-		"the manager reconnects once the hang is over")
+	testwait.EventuallyWithin(t, hang+testwait.Limit, "the manager to reconnect once the hang is over", func() bool {
+		return c.Stats().Total().Reconnects == 1
+	})
 }
 
 // TestFailoverWritesNeverRunTwice: one of four connections is cut under 64
@@ -249,12 +252,12 @@ func TestReadRetryOnlyForReadOnlyRequests(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			healthy := healthyServer(t)
-			srv := startHostile(t, func(hc *hostileConn) { _, _ = hc.command() }) // reads the request, then hangs up
-			route := newHostileRoute(srv.addr, healthy.Addr(), 1)
+			srv := fakeredis.Hostile(t, fakeredis.Misbehavior{Cut: true}, fakeredis.AnswerHandshake()) // reads the request, then hangs up
+			route := newHostileRoute(srv.Addr(), healthy.Addr(), 1)
 			route.allowRedial()
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
-			c, err := redmux.New(ctx, redmux.Config{Addr: srv.addr, Managers: 1, Dial: route.dial, DisableReadRetry: tc.disable})
+			c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: 1, Dial: route.dial, DisableReadRetry: tc.disable})
 			require.NoError(t, err)
 			defer c.Close()
 

@@ -20,8 +20,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/manager"
-	"github.com/redmux/redmux/resp"
 )
 
 // Hostile servers: scripted fake servers on 127.0.0.1 that answer wrongly,
@@ -36,148 +37,11 @@ import (
 // the test allows it, then goes to miniredis. So exactly one manager is
 // hostile, and it stays down for as long as the test wants.
 
-// hostileLimit bounds every wait of these tests: reaching it is a hang.
-const hostileLimit = 10 * time.Second
-
 // Stall detection settings for the cases that need it.
 const (
 	hostileStall = 200 * time.Millisecond
 	hostilePing  = 100 * time.Millisecond
 )
-
-// hostileServer accepts connections on 127.0.0.1 and runs script on each.
-type hostileServer struct {
-	addr   string
-	l      net.Listener
-	script func(hc *hostileConn)
-	raw    bool // the script plays the handshake too
-	quit   chan struct{}
-	wg     sync.WaitGroup
-
-	mu    sync.Mutex
-	conns []net.Conn
-	once  sync.Once
-}
-
-// hostileConn is the server's end of one connection.
-type hostileConn struct {
-	nc   net.Conn
-	rd   *resp.Reader
-	quit <-chan struct{}
-}
-
-// startHostile starts a scripted server; it stops at the end of the test
-// at the latest. Each connection's handshake is answered properly before
-// the script runs.
-func startHostile(t *testing.T, script func(hc *hostileConn)) *hostileServer {
-	return startHostileServer(t, script, false)
-}
-
-// startHostileRaw is startHostile with the handshake left to the script.
-func startHostileRaw(t *testing.T, script func(hc *hostileConn)) *hostileServer {
-	return startHostileServer(t, script, true)
-}
-
-func startHostileServer(t *testing.T, script func(hc *hostileConn), raw bool) *hostileServer {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &hostileServer{addr: l.Addr().String(), l: l, script: script, raw: raw, quit: make(chan struct{})}
-	s.wg.Add(1)
-	go s.accept()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *hostileServer) accept() {
-	defer s.wg.Done()
-	for {
-		nc, err := s.l.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns = append(s.conns, nc)
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer nc.Close()
-			hc := &hostileConn{nc: nc, rd: resp.NewReader(nc), quit: s.quit}
-			if !s.raw && answerHandshake(hc.rd, nc) != nil {
-				return
-			}
-			s.script(hc)
-		}()
-	}
-}
-
-// stop closes the listener and every connection and waits for the
-// server's goroutines.
-func (s *hostileServer) stop() {
-	s.once.Do(func() {
-		close(s.quit)
-		_ = s.l.Close()
-		s.mu.Lock()
-		for _, nc := range s.conns {
-			_ = nc.Close()
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
-}
-
-// command reads one command.
-func (hc *hostileConn) command() ([]string, error) {
-	v, err := hc.rd.ReadValue()
-	if err != nil {
-		return nil, err
-	}
-	elems, err := v.Array()
-	if err != nil || len(elems) == 0 {
-		return nil, fmt.Errorf("hostile server: command is a %v, not an array", v.Type())
-	}
-	args := make([]string, len(elems))
-	for i, e := range elems {
-		b, err := e.Bytes()
-		if err != nil {
-			return nil, err
-		}
-		args[i] = string(b)
-	}
-	return args, nil
-}
-
-func (hc *hostileConn) send(raw string) error {
-	_, err := io.WriteString(hc.nc, raw)
-	return err
-}
-
-// drain reads and discards everything, never answering, until the client
-// or stop closes the connection.
-func (hc *hostileConn) drain() {
-	_, _ = io.Copy(io.Discard, hc.nc)
-}
-
-// wait waits for ch; false if the server stops first.
-func (hc *hostileConn) wait(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	case <-hc.quit:
-		return false
-	}
-}
-
-// signal sends on ch; false if the server stops first.
-func (hc *hostileConn) signal(ch chan<- struct{}) bool {
-	select {
-	case ch <- struct{}{}:
-		return true
-	case <-hc.quit:
-		return false
-	}
-}
 
 // hostileRoute is a Config.Dial: dial 1 goes to the hostile server, dials
 // 2 to initial to the healthy one, later dials (reconnects) wait for
@@ -217,12 +81,12 @@ func (r *hostileRoute) dial(ctx context.Context, _, _ string) (net.Conn, error) 
 func (r *hostileRoute) allowRedial() { r.once.Do(func() { close(r.redial) }) }
 
 // hostileLeakCheck captures the goroutines running now; the returned func
-// stops srv (whose goroutines are the test's) and checks that nothing else
+// closes srv (whose goroutines are the test's) and checks that nothing else
 // started since is left. Call it after closing the client.
-func hostileLeakCheck(t *testing.T, srv *hostileServer) func() {
+func hostileLeakCheck(t *testing.T, srv *fakeredis.Server) func() {
 	before := goleak.IgnoreCurrent()
 	return func() {
-		srv.stop()
+		srv.Close()
 		goleak.VerifyNone(t, before)
 	}
 }
@@ -253,22 +117,7 @@ func goGet(ctx context.Context, c *redmux.Client, key string) <-chan getResult {
 
 func awaitGet(t *testing.T, ch <-chan getResult) getResult {
 	t.Helper()
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(hostileLimit):
-		t.Fatalf("call still running after %v", hostileLimit)
-		return getResult{}
-	}
-}
-
-func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(hostileLimit):
-		t.Fatalf("still waiting for %s after %v", what, hostileLimit)
-	}
+	return testwait.WaitFor(t, ch, "the Get to return")
 }
 
 // requireGetV checks a successful Get of k.
@@ -316,16 +165,17 @@ func hostileTraffic(t *testing.T, ctx context.Context, c *redmux.Client, workers
 			}()
 		}()
 	}
-	waitGroupOrFail(t, &wg, hostileLimit)
+	testwait.WaitFor(t, testwait.Done(&wg), "the traffic to finish")
 	close(errs)
 	for err := range errs {
 		assert.NoError(t, err)
 	}
 }
 
-// hostileReply scripts a server that reads the first command, waits for the
-// test's go-ahead, sends reply, then closes the connection or keeps reading
-// without answering.
+// hostileReply is a case of a hostile server that reads the first command
+// after the handshake, waits for the test's go-ahead, sends reply, then
+// closes the connection or keeps reading without answering
+// (fakeredis.Misbehavior).
 type hostileReply struct {
 	reply      string
 	closeAfter bool
@@ -337,19 +187,12 @@ type hostileReply struct {
 	minElapsed, maxElapsed time.Duration
 }
 
-func (h hostileReply) script(received chan<- struct{}, release <-chan struct{}) func(*hostileConn) {
-	return func(hc *hostileConn) {
-		if _, err := hc.command(); err != nil {
-			return
-		}
-		if !hc.signal(received) || !hc.wait(release) || hc.send(h.reply) != nil {
-			return
-		}
-		if h.closeAfter {
-			return // the deferred Close
-		}
-		hc.drain()
-	}
+// server starts the hostile server of h: it tells received when it has
+// read the request, and answers once release is closed.
+func (h hostileReply) server(t *testing.T, received chan<- struct{}, release <-chan struct{}) *fakeredis.Server {
+	return fakeredis.Hostile(t, fakeredis.Misbehavior{
+		Reply: h.reply, Cut: h.closeAfter, Received: received, Release: release,
+	}, fakeredis.AnswerHandshake())
 }
 
 // config is the client configuration of a hostile case. Read retry is off:
@@ -393,22 +236,22 @@ func (h hostileReply) run(t *testing.T) {
 func (h hostileReply) runOne(t *testing.T) {
 	healthy := healthyServer(t)
 	received, release := make(chan struct{}, 1), make(chan struct{})
-	srv := startHostile(t, h.script(received, release))
-	route := newHostileRoute(srv.addr, healthy.Addr(), 1)
+	srv := h.server(t, received, release)
+	route := newHostileRoute(srv.Addr(), healthy.Addr(), 1)
 	route.allowRedial()
 	defer hostileLeakCheck(t, srv)()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 
-	c, err := redmux.New(ctx, h.config(redmux.Config{Addr: srv.addr, Managers: 1, Dial: route.dial}))
+	c, err := redmux.New(ctx, h.config(redmux.Config{Addr: srv.Addr(), Managers: 1, Dial: route.dial}))
 	require.NoError(t, err)
 	defer c.Close()
 
 	start := time.Now()
 	victim := goGet(context.Background(), c, "k")
-	waitSignal(t, received, "the hostile server to receive the request")
+	testwait.WaitFor(t, received, "the hostile server to receive the request")
 	close(release)
-	h.checkVictim(t, awaitGet(t, victim), start, srv.addr)
+	h.checkVictim(t, awaitGet(t, victim), start, srv.Addr())
 
 	requireGetV(t, awaitGet(t, goGet(ctx, c, "k")))
 	st := c.Stats().Total()
@@ -423,13 +266,13 @@ func (h hostileReply) runOthers(t *testing.T) {
 	const managers = 3
 	healthy := healthyServer(t)
 	received, release := make(chan struct{}, 1), make(chan struct{})
-	srv := startHostile(t, h.script(received, release))
-	route := newHostileRoute(srv.addr, healthy.Addr(), managers)
+	srv := h.server(t, received, release)
+	route := newHostileRoute(srv.Addr(), healthy.Addr(), managers)
 	defer hostileLeakCheck(t, srv)()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 
-	c, err := redmux.New(ctx, h.config(redmux.Config{Addr: srv.addr, Managers: managers, Dial: route.dial}))
+	c, err := redmux.New(ctx, h.config(redmux.Config{Addr: srv.Addr(), Managers: managers, Dial: route.dial}))
 	require.NoError(t, err)
 	defer c.Close()
 
@@ -446,7 +289,7 @@ func (h hostileReply) runOthers(t *testing.T) {
 			requireGetV(t, r)
 		case <-received:
 			victim = ch
-		case <-time.After(hostileLimit):
+		case <-time.After(testwait.Limit):
 			t.Fatal("a probe request hangs")
 		}
 	}
@@ -467,9 +310,9 @@ func (h hostileReply) runOthers(t *testing.T) {
 		val, found, err := c.Get(ctx, "k")
 		requireGetV(t, getResult{val: val, found: found, err: err})
 		served++
-		require.Less(t, time.Since(start), hostileLimit, "the victim never failed")
+		require.Less(t, time.Since(start), testwait.Limit, "the victim never failed")
 	}
-	h.checkVictim(t, r, start, srv.addr)
+	h.checkVictim(t, r, start, srv.Addr())
 	t.Logf("%d requests served by the other managers while the victim waited", served)
 
 	// The broken manager stays down (its redial waits): concurrent traffic
@@ -478,9 +321,9 @@ func (h hostileReply) runOthers(t *testing.T) {
 	hostileTraffic(t, ctx, c, 16, 25)
 
 	route.allowRedial()
-	require.Eventually(t, func() bool {
+	testwait.Eventually(t, "the broken manager to reconnect", func() bool {
 		return connectedManagers(c) == managers && c.Stats().Total().Reconnects == 1
-	}, hostileLimit, time.Millisecond, "the broken manager reconnects")
+	})
 	hostileTraffic(t, ctx, c, 16, 25)
 }
 
@@ -586,22 +429,23 @@ func TestHostileUnsolicitedReply(t *testing.T) {
 			// redial before the other managers' first dials, which would
 			// confuse the route's count of initial dials.
 			release := make(chan struct{})
-			srv := startHostile(t, func(hc *hostileConn) {
-				if hc.wait(release) && hc.send("+OK\r\n") == nil {
-					hc.drain()
+			srv := fakeredis.Start(t, fakeredis.AnswerHandshake(), fakeredis.WithScript(func(c *fakeredis.Conn) {
+				if c.Wait(release) && c.SendRaw("+OK\r\n") == nil {
+					c.Drain()
 				}
-			})
-			route := newHostileRoute(srv.addr, healthy.Addr(), managers)
+			}))
+			route := newHostileRoute(srv.Addr(), healthy.Addr(), managers)
 			defer hostileLeakCheck(t, srv)()
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
 
-			c, err := redmux.New(ctx, redmux.Config{Addr: srv.addr, Managers: managers, Dial: route.dial})
+			c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: managers, Dial: route.dial})
 			require.NoError(t, err)
 			defer c.Close()
 			close(release)
-			require.Eventually(t, func() bool { return connectedManagers(c) == managers-1 },
-				hostileLimit, time.Millisecond, "the manager that got the stray reply goes down")
+			testwait.Eventually(t, "the manager that got the stray reply to go down", func() bool {
+				return connectedManagers(c) == managers-1
+			})
 
 			var waiting <-chan getResult
 			if managers == 1 {
@@ -613,9 +457,9 @@ func TestHostileUnsolicitedReply(t *testing.T) {
 			if waiting != nil {
 				requireGetV(t, awaitGet(t, waiting))
 			}
-			require.Eventually(t, func() bool {
+			testwait.Eventually(t, "the manager to reconnect", func() bool {
 				return connectedManagers(c) == managers && c.Stats().Total().Reconnects == 1
-			}, hostileLimit, time.Millisecond, "the manager reconnects")
+			})
 			hostileTraffic(t, ctx, c, 16, 25)
 			assert.Zero(t, c.Stats().Total().Failed, "no request was pending on the hostile connection")
 		})
@@ -697,24 +541,18 @@ func TestHostileOneBytePerWrite(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			store := &dribbleStore{data: make(map[string]string)}
-			srv := startHostile(t, func(hc *hostileConn) {
-				for {
-					cmd, err := hc.command()
-					if err != nil {
+			srv := fakeredis.Serve(t, func(c *fakeredis.Conn, cmd []string) {
+				reply := store.answer(cmd)
+				for i := range reply {
+					if c.SendRaw(string(reply[i:i+1])) != nil {
 						return
 					}
-					reply := store.answer(cmd)
-					for i := range reply {
-						if _, err := hc.nc.Write(reply[i : i+1]); err != nil {
-							return
-						}
-					}
 				}
-			})
+			}, fakeredis.AnswerHandshake())
 			defer hostileLeakCheck(t, srv)()
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
-			cfg := redmux.Config{Addr: srv.addr, Managers: 2}
+			cfg := redmux.Config{Addr: srv.Addr(), Managers: 2}
 			if oneByteClient {
 				cfg.Dial = func(ctx context.Context, _, addr string) (net.Conn, error) {
 					var d net.Dialer
@@ -739,7 +577,7 @@ func TestHostileOneBytePerWrite(t *testing.T) {
 					errs <- dribbleWorker(ctx, c, w, ops)
 				}()
 			}
-			waitGroupOrFail(t, &wg, hostileLimit)
+			testwait.WaitFor(t, testwait.Done(&wg), "the workers to finish")
 			close(errs)
 			for err := range errs {
 				assert.NoError(t, err)
@@ -801,23 +639,19 @@ func TestHostileAcceptsNeverAnswers(t *testing.T) {
 	t.Run("one manager", func(t *testing.T) {
 		healthy := healthyServer(t)
 		received := make(chan struct{}, 1)
-		srv := startHostile(t, func(hc *hostileConn) {
-			if _, err := hc.command(); err == nil && hc.signal(received) {
-				hc.drain()
-			}
-		})
-		route := newHostileRoute(srv.addr, healthy.Addr(), 1)
+		srv := fakeredis.Hostile(t, fakeredis.Misbehavior{Received: received}, fakeredis.AnswerHandshake())
+		route := newHostileRoute(srv.Addr(), healthy.Addr(), 1)
 		route.allowRedial()
 		defer hostileLeakCheck(t, srv)()
 		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 		defer cancel()
-		c, err := redmux.New(ctx, never.config(redmux.Config{Addr: srv.addr, Managers: 1, Dial: route.dial}))
+		c, err := redmux.New(ctx, never.config(redmux.Config{Addr: srv.Addr(), Managers: 1, Dial: route.dial}))
 		require.NoError(t, err)
 		defer c.Close()
 
 		start := time.Now()
 		victim := goGet(context.Background(), c, "k")
-		waitSignal(t, received, "the server to read the request")
+		testwait.WaitFor(t, received, "the server to read the request")
 
 		const short = 50 * time.Millisecond
 		shortCtx, cancelShort := context.WithTimeout(context.Background(), short)
@@ -829,7 +663,7 @@ func TestHostileAcceptsNeverAnswers(t *testing.T) {
 		assert.GreaterOrEqual(t, elapsed, short)
 		assert.Less(t, elapsed, short+time.Second, "returned at its own deadline")
 
-		never.checkVictim(t, awaitGet(t, victim), start, srv.addr)
+		never.checkVictim(t, awaitGet(t, victim), start, srv.Addr())
 		assert.EqualValues(t, 1, c.Stats().Total().Stalls)
 
 		requireGetV(t, awaitGet(t, goGet(ctx, c, "k")))
@@ -877,27 +711,15 @@ func TestHostileWrongHandshake(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var got [][]string
-			srv := startHostileRaw(t, func(hc *hostileConn) {
-				cmd, err := hc.command()
-				if err != nil {
-					return
-				}
-				mu.Lock()
-				got = append(got, cmd)
-				mu.Unlock()
-				if tc.reply == "" || hc.send(tc.reply) == nil {
-					hc.drain()
-				}
-			})
+			// No AnswerHandshake: the handshake's first command gets the reply.
+			srv := fakeredis.Hostile(t, fakeredis.Misbehavior{Reply: tc.reply})
 			check := hostileLeakCheck(t, srv)
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
 
 			start := time.Now()
 			c, err := redmux.New(ctx, redmux.Config{
-				Addr: srv.addr, Managers: 2, Password: password, HandshakeTimeout: handshakeTimeout,
+				Addr: srv.Addr(), Managers: 2, Password: password, HandshakeTimeout: handshakeTimeout,
 			})
 			elapsed := time.Since(start)
 			if c != nil {
@@ -907,15 +729,19 @@ func TestHostileWrongHandshake(t *testing.T) {
 			var ce *redmux.ConnError
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, "handshake", ce.Op)
-			assert.Equal(t, srv.addr, ce.Addr)
+			assert.Equal(t, srv.Addr(), ce.Addr)
 			assert.NotContains(t, err.Error(), password)
 			tc.cause(t, ce)
 			assert.GreaterOrEqual(t, elapsed, tc.min)
 			assert.Less(t, elapsed, handshakeTimeout+2*time.Second)
 
 			check()
-			mu.Lock()
-			defer mu.Unlock()
+			var got [][]string // the first command of each connection
+			for _, conn := range srv.Conns() {
+				if cmds := conn.Received(); len(cmds) > 0 {
+					got = append(got, cmds[0])
+				}
+			}
 			require.NotEmpty(t, got, "the server received no command")
 			for _, cmd := range got {
 				assert.Equal(t, []string{"AUTH", password}, cmd, "the handshake's first command")

@@ -42,9 +42,9 @@ type Config struct {
 	// the first attempt is immediate, then the wait doubles from BackoffMin
 	// up to BackoffMax, each wait drawn at random from its upper half.
 	BackoffMin, BackoffMax time.Duration
-	// onPush, if set, receives RESP3 push frames, which never answer a
+	// OnPush, if set, receives RESP3 push frames, which never answer a
 	// request. It runs on the reader goroutine and must not block.
-	onPush func(resp.Value)
+	OnPush func(resp.Value)
 	// OnReconnect, if set, is called after the manager has replaced a lost
 	// connection with a new one. It runs on the writer goroutine and must
 	// not block.

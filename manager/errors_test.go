@@ -6,75 +6,13 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
-func TestUnexpectedReplyKillsConnection(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	redial := make(chan struct{}) // closed: the server accepts again
-	fs.setDialHook(func(ctx context.Context, n int) error {
-		select {
-		case <-redial:
-			return nil
-		default:
-		}
-		if n > 1 {
-			return errRefused
-		}
-		return nil
-	})
-	m := newManager(t, fs, Config{BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond})
-	sc := fs.conn(t)
-	ctx := testContext(t)
-
-	// Keep the writer busy in a large write so GET waits in the queue.
-	big := strings.Repeat("x", 256<<10)
-	started := fs.bigWriteStarted(len(big))
-	sc.pauseReads()
-	set := goDo(ctx, m, "SET", "big", big)
-	waitFor(t, started, "the writer to block in the large write")
-	get := goDo(ctx, m, "GET", "k")
-	// GET waits in the queue or in the writer's hands, behind the write.
-	eventually(t, "GET to be queued", func() bool { return m.Stats().Load == 2 })
-
-	// Answer the only request in flight, then send a reply nobody asked for.
-	sc.reply(t, resp.SimpleString("OK"))
-	wantString(t, await(t, set), "OK")
-	sc.reply(t, resp.SimpleString("OK"))
-
-	r := await(t, get)
-	var ce *ConnError
-	if !errors.As(r.err, &ce) || ce.Addr != testAddr || ce.Cmd != "GET" {
-		t.Fatalf("pending GET got %q, %v; want a *ConnError naming GET and %s", str(r.v), r.err, testAddr)
-	}
-	switch ce.Op {
-	case "read": // failed with the session
-		if !errors.Is(r.err, errUnexpectedReply) {
-			t.Errorf("read error %v, want it caused by the unexpected reply", r.err)
-		}
-	case "dial": // failed while the manager was down
-	default:
-		t.Errorf("Op = %q, want read or dial", ce.Op)
-	}
-	sc.resumeReads()
-	waitFor(t, sc.done, "the connection to be closed")
-	if m.Connected() {
-		t.Errorf("Connected() while every redial is refused")
-	}
-
-	close(redial)
-	sc2 := fs.conn(t)
-	eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
-	ping := goDo(ctx, m, "PING")
-	sc2.expect(t, "PING")
-	sc2.reply(t, resp.SimpleString("PONG"))
-	wantString(t, await(t, ping), "PONG")
-	if st := m.Stats(); st.Failed != 1 || st.Load != 0 {
-		t.Errorf("Stats = %+v, want 1 failed, load 0", st)
-	}
-}
+// What a failed request reports: a *ConnError naming the operation, the
+// address and the command, and whether the request was sent.
 
 func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 	cases := []struct {
@@ -100,18 +38,18 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, nil)
-			m := newManager(t, fs, Config{})
-			sc := fs.conn(t)
+			srv := newServer(t)
+			m := newManager(t, srv, Config{})
+			sc := srv.Accept(t)
 
 			call := tc.call(testContext(t), m)
 			for range tc.sent {
-				sc.next(t)
+				sc.Next(t)
 			}
-			if err := sc.sendRaw([]byte(tc.reply)); err != nil {
+			if err := sc.SendRaw(tc.reply); err != nil {
 				t.Fatal(err)
 			}
-			sc.close()
+			sc.Close()
 
 			err := await(t, call).err
 			var ce *ConnError
@@ -132,11 +70,10 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 			}
 
 			// The manager reconnects and serves again.
-			sc2 := fs.conn(t)
-			eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+			sc2 := srv.Accept(t)
+			testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
 			ping := goDo(testContext(t), m, "PING")
-			sc2.expect(t, "PING")
-			sc2.reply(t, resp.SimpleString("PONG"))
+			sc2.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 			if st := m.Stats(); st.Reconnects != 1 || st.Failed != 1 {
 				t.Errorf("Stats = %+v, want 1 reconnect, 1 failed", st)
@@ -145,148 +82,36 @@ func TestConnErrorNamesCommandAndAddr(t *testing.T) {
 	}
 }
 
-func TestDialFailureLeavesNothingRunning(t *testing.T) {
-	cases := []struct {
-		name    string
-		handler func(*serverConn, []string) // nil: never answers
-		dial    func(ctx context.Context, n int) error
-		ctx     func() (context.Context, context.CancelFunc)
-		op      string
-		check   func(t *testing.T, ce *ConnError)
-	}{{
-		name: "dial refused",
-		dial: func(context.Context, int) error { return errRefused },
-		op:   "dial",
-		check: func(t *testing.T, ce *ConnError) {
-			if !errors.Is(ce, errRefused) {
-				t.Errorf("cause %v, want the dial's error", ce.Err)
-			}
-		},
-	}, {
-		name: "context already cancelled",
-		ctx: func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel()
-			return ctx, cancel
-		},
-		op: "dial",
-		check: func(t *testing.T, ce *ConnError) {
-			if !errors.Is(ce, context.Canceled) {
-				t.Errorf("cause %v, want context.Canceled", ce.Err)
-			}
-		},
-	}, {
-		name:    "server hangs up during the handshake",
-		handler: func(sc *serverConn, _ []string) { sc.close() },
-		op:      "handshake",
-	}, {
-		name: "handshake times out",
-		op:   "handshake",
-		check: func(t *testing.T, ce *ConnError) {
-			if !ce.Timeout() {
-				t.Errorf("Timeout() = false for %v", ce.Err)
-			}
-		},
-	}}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, tc.handler)
-			fs.setDialHook(tc.dial)
-			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-			if tc.ctx != nil {
-				ctx, cancel = tc.ctx()
-			}
-			defer cancel()
-			m, err := New(ctx, testConfig(Config{
-				Addr:        testAddr,
-				Dial:        fs.dial,
-				DialTimeout: 100 * time.Millisecond,
-				Handshake:   handshakeCommands(resp.AppendCommandStrings(nil, "HELLO", "3")),
-			}))
-			if m != nil || err == nil {
-				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
-			}
-			var ce *ConnError
-			if !errors.As(err, &ce) || ce.Op != tc.op || ce.Addr != testAddr {
-				t.Fatalf("New: %v, want a *ConnError with Op %q naming %s", err, tc.op, testAddr)
-			}
-			if tc.check != nil {
-				tc.check(t, ce)
-			}
-			if tc.op == "handshake" {
-				waitFor(t, fs.conn(t).done, "the connection to be closed")
-			}
-			checkNoManagerGoroutines(t)
-		})
-	}
-}
+// TestUnwrittenFIFOEntriesFailAsNotSent: an entry whose batch was never
+// handed to a write when its session died fails as not sent; one that was
+// written fails as sent.
+func TestUnwrittenFIFOEntriesFailAsNotSent(t *testing.T) {
+	srv := newServer(t)
+	m := newManager(t, srv, Config{})
+	sc := srv.Accept(t)
+	ctx := testContext(t)
+	sent := goDo(ctx, m, "GET", "written")
+	sc.Expect(t, "GET", "written")
 
-func TestHandshakeErrorReply(t *testing.T) {
-	const password = "s3cret-pw"
-	handshake := [][]byte{
-		resp.AppendCommandStrings(nil, "AUTH", "user", password),
-		resp.AppendCommandStrings(nil, "SELECT", "1"),
-	}
-	cases := []struct {
-		name    string
-		reject  string // the command the server rejects
-		errMsg  string
-		wantPre string
-	}{
-		{"AUTH rejected", "AUTH", "WRONGPASS invalid username-password pair", "WRONGPASS"},
-		{"SELECT rejected", "SELECT", "ERR DB index is out of range", "ERR"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, func(sc *serverConn, cmd []string) {
-				if cmd[0] == tc.reject {
-					_ = sc.send(resp.SimpleError(tc.errMsg))
-					return
-				}
-				_ = sc.send(answer(cmd))
-			})
-			m, err := New(testContext(t), testConfig(Config{Addr: testAddr, Dial: fs.dial, Handshake: handshakeCommands(handshake...)}))
-			if m != nil || err == nil {
-				t.Fatalf("New returned a manager: %t, error %v; want only an error", m != nil, err)
-			}
-			var ce *ConnError
-			if !errors.As(err, &ce) || ce.Op != "handshake" || ce.Addr != testAddr {
-				t.Fatalf("New: %v, want a *ConnError with Op handshake naming %s", err, testAddr)
-			}
-			var re *resp.Error
-			if !errors.As(err, &re) || re.Prefix != tc.wantPre {
-				t.Errorf("cause %v, want the server's %s error", ce.Err, tc.wantPre)
-			}
-			msg := err.Error()
-			if !strings.Contains(msg, tc.reject) || !strings.Contains(msg, testAddr) {
-				t.Errorf("message %q does not name %s and %s", msg, tc.reject, testAddr)
-			}
-			if strings.Contains(msg, password) {
-				t.Errorf("message %q contains the password", msg)
-			}
-			waitFor(t, fs.conn(t).done, "the connection to be closed")
-			checkNoManagerGoroutines(t)
-		})
-	}
-}
+	s := m.current.Load()
+	m.writeMu.Lock()
+	req := newCmd("GET", "unwritten")
+	req.send("Send") // what Send does before it enqueues
+	req.ctxDone = ctx.Done()
+	m.load.Add(1)
+	done := make(chan result, 1)
+	go func() {
+		done <- result{err: func() error { wait(ctx, req); _, err := req.Result(); req.Release(); return err }()}
+	}()
+	_ = m.appendRequest(s, nil, req) // in the FIFO, never flushed
+	s.kill(&ConnError{Op: "read", Addr: testAddr, Err: errors.New("killed by the test")})
+	m.writeMu.Unlock()
 
-func TestHandshakeRunsBeforeRequests(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{Handshake: handshakeCommands(
-		resp.AppendCommandStrings(nil, "HELLO", "3"),
-		resp.AppendCommandStrings(nil, "CLIENT", "SETNAME", "redmux"),
-	)})
-	if v, err := m.do(testContext(t), newCmd("PING")); err != nil || str(v) != "PONG" {
-		t.Fatalf("PING: %q, %v", str(v), err)
+	var ce *ConnError
+	if r := await(t, sent); !errors.As(r.err, &ce) || !ce.Sent {
+		t.Errorf("written GET: %v; want a *ConnError marked sent", r.err)
 	}
-	var names []string
-	for _, cmd := range fs.received() {
-		names = append(names, cmd[0])
-	}
-	if got := strings.Join(names, " "); got != "HELLO CLIENT PING" {
-		t.Errorf("server received %s, want HELLO CLIENT PING", got)
-	}
-	if st := m.Stats(); st.Written != 1 || st.Completed != 1 {
-		t.Errorf("Stats = %+v, want the handshake left out of the counts", st)
+	if r := await(t, done); !errors.As(r.err, &ce) || ce.Sent {
+		t.Errorf("unwritten GET: %v; want a *ConnError marked not sent", r.err)
 	}
 }

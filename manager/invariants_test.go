@@ -8,15 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
-// The tests in this file are named after the numbered invariants of
-// docs/ARCHITECTURE.md.
+// The tests in this file are named after the invariants of DESIGN.md.
 
 func TestInvariant1FIFOOrder(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{})
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
 	ctx := testContext(t)
 
 	const callers = 1000
@@ -36,10 +37,10 @@ func TestInvariant1FIFOOrder(t *testing.T) {
 		}()
 	}
 	close(start)
-	waitFor(t, waitGroupDone(&wg), "every caller to return")
+	testwait.WaitFor(t, testwait.Done(&wg), "every caller to return")
 
 	seen := make(map[string]int)
-	for _, cmd := range fs.received() {
+	for _, cmd := range srv.Received() {
 		seen[cmd[1]]++
 	}
 	for i := range callers {
@@ -76,23 +77,23 @@ func TestInvariant2CancellationNeverDesyncs(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, nil)
-			m := newManager(t, fs, Config{})
-			sc := fs.conn(t)
+			srv := newServer(t)
+			m := newManager(t, srv, Config{})
+			sc := srv.Accept(t)
 
 			ctx, cancel := tc.ctx()
 			defer cancel()
 			first := goDo(ctx, m, "ECHO", "first")
-			sc.expect(t, "ECHO", "first") // on the wire, reply held
+			sc.Expect(t, "ECHO", "first") // on the wire, reply held
 			tc.giveUp(cancel)
 			if r := await(t, first); r.err != tc.want {
 				t.Fatalf("abandoned caller got %q, %v; want exactly %v", str(r.v), r.err, tc.want)
 			}
 
 			second := goDo(testContext(t), m, "ECHO", "second")
-			sc.expect(t, "ECHO", "second")
-			sc.reply(t, bulk("first")) // the abandoned caller's reply, late
-			sc.reply(t, bulk("second"))
+			sc.Expect(t, "ECHO", "second")
+			sc.Reply(t, bulk("first")) // the abandoned caller's reply, late
+			sc.Reply(t, bulk("second"))
 			wantString(t, await(t, second), "second")
 
 			st := m.Stats()
@@ -128,17 +129,17 @@ func TestInvariant3GaveUpBeforeWriteNeverWritten(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, nil)
-			m := newManager(t, fs, Config{})
-			sc := fs.conn(t)
+			srv := newServer(t)
+			m := newManager(t, srv, Config{})
+			sc := srv.Accept(t)
 			ctx := testContext(t)
 
 			// A: a write the server stops reading, so the writer blocks in it.
 			big := strings.Repeat("a", 256<<10)
-			started := fs.bigWriteStarted(len(big))
-			sc.pauseReads()
+			started := srv.ClientWriteStarted(len(big))
+			sc.PauseReads()
 			a := goDo(ctx, m, "SET", "a", big)
-			waitFor(t, started, "the writer to block in A's write")
+			testwait.WaitFor(t, started, "the writer to block in A's write")
 
 			// B: queued behind A; its caller gives up before the writer
 			// gets to it.
@@ -152,22 +153,18 @@ func TestInvariant3GaveUpBeforeWriteNeverWritten(t *testing.T) {
 			// C: queued after B (B's Do returned, so B is in the queue).
 			c := goDo(ctx, m, "SET", "c", "written")
 
-			sc.resumeReads()
-			sc.expect(t, "SET", "a", big)
-			sc.reply(t, resp.SimpleString("OK"))
-			sc.expect(t, "SET", "c", "written") // B, queued before C, was skipped
-			sc.reply(t, resp.SimpleString("OK"))
+			sc.ResumeReads()
+			sc.Expect(t, "SET", "a", big).Reply(resp.SimpleString("OK"))
+			sc.Expect(t, "SET", "c", "written") // B, queued before C, was skipped
+			sc.Reply(t, resp.SimpleString("OK"))
 			wantString(t, await(t, a), "OK")
 			wantString(t, await(t, c), "OK")
 
-			for _, cmd := range fs.received() {
+			for _, cmd := range srv.Received() {
 				if cmd[1] == "b" {
-					t.Errorf("server received B: %q", clipArgs(cmd))
+					t.Errorf("server received B: %q", fakeredis.ClipArgs(cmd))
 				}
 			}
-			// The writer counts a write once the call returns, which over
-			// net.Pipe may be after the server has read and answered it.
-			eventually(t, "the writer to count C's write", func() bool { return m.Stats().Written >= 2 })
 			st := m.Stats()
 			if st.Dropped != 1 || st.Written != 2 || st.Failed != 0 || st.Load != 0 {
 				t.Errorf("Stats = %+v, want 1 dropped, 2 written, load 0", st)
@@ -178,9 +175,9 @@ func TestInvariant3GaveUpBeforeWriteNeverWritten(t *testing.T) {
 
 func TestInvariant4ReaderNeverWaitsOnACaller(t *testing.T) {
 	t.Run("abandoned callers", func(t *testing.T) {
-		fs := newFakeServer(t, nil)
-		m := newManager(t, fs, Config{})
-		sc := fs.conn(t)
+		srv := newServer(t)
+		m := newManager(t, srv, Config{})
+		sc := srv.Accept(t)
 		ctx := testContext(t)
 
 		// Abandoned: written, then their callers leave before any reply.
@@ -192,7 +189,7 @@ func TestInvariant4ReaderNeverWaitsOnACaller(t *testing.T) {
 		}
 		var held [][]string
 		for range abandoned {
-			held = append(held, sc.next(t))
+			held = append(held, sc.Next(t))
 		}
 		cancel()
 		for _, ch := range gone {
@@ -206,10 +203,10 @@ func TestInvariant4ReaderNeverWaitsOnACaller(t *testing.T) {
 			alive = append(alive, goDo(ctx, m, "ECHO", fmt.Sprintf("live-%d", i)))
 		}
 		for _, cmd := range held {
-			sc.reply(t, answer(cmd))
+			sc.Reply(t, fakeredis.Answer(cmd))
 		}
 		for range live {
-			sc.reply(t, answer(sc.next(t)))
+			sc.Reply(t, fakeredis.Answer(sc.Next(t)))
 		}
 		got := make(map[string]bool)
 		for _, ch := range alive {
@@ -225,8 +222,8 @@ func TestInvariant4ReaderNeverWaitsOnACaller(t *testing.T) {
 	})
 
 	t.Run("cancellations racing replies", func(t *testing.T) {
-		fs := newFakeServer(t, echo)
-		m := newManager(t, fs, Config{})
+		srv := newEchoServer(t)
+		m := newManager(t, srv, Config{})
 		ctx := testContext(t)
 
 		const n = 1000
@@ -251,8 +248,8 @@ func TestInvariant4ReaderNeverWaitsOnACaller(t *testing.T) {
 				}
 			}()
 		}
-		waitFor(t, waitGroupDone(&wg), "every caller to return")
-		eventually(t, "every request to be answered or dropped", func() bool {
+		testwait.WaitFor(t, testwait.Done(&wg), "every caller to return")
+		testwait.Eventually(t, "every request to be answered or dropped", func() bool {
 			st := m.Stats()
 			return st.Load == 0 && st.Completed+st.Dropped == n
 		})
@@ -260,44 +257,44 @@ func TestInvariant4ReaderNeverWaitsOnACaller(t *testing.T) {
 		if st.Completed+st.Dropped != n || st.Failed != 0 || st.Reconnects != 0 {
 			t.Errorf("Stats = %+v, want completed+dropped = %d, nothing failed", st, n)
 		}
-		if got := len(fs.received()); uint64(got) != st.Completed {
+		if got := len(srv.Received()); uint64(got) != st.Completed {
 			t.Errorf("server received %d commands, manager completed %d", got, st.Completed)
 		}
 	})
 }
 
 func TestInvariant5ReaderAndWriterAreIndependent(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 
 	get := goDo(ctx, m, "GET", "k")
-	sc.expect(t, "GET", "k") // written; its reply is held for now
+	sc.Expect(t, "GET", "k") // written; its reply is held for now
 
 	huge := strings.Repeat("x", 8<<20)
-	started := fs.bigWriteStarted(len(huge))
-	sc.pauseReads()
+	started := srv.ClientWriteStarted(len(huge))
+	sc.PauseReads()
 	set := goDo(ctx, m, "SET", "huge", huge)
-	waitFor(t, started, "the huge write to start")
+	testwait.WaitFor(t, started, "the huge write to start")
 
 	// The server reads nothing more, so the 8 MiB write cannot finish;
 	// the reply to GET must still be read and delivered.
-	sc.reply(t, bulk("v"))
+	sc.Reply(t, bulk("v"))
 	wantString(t, await(t, get), "v")
 	notDone(t, set, "the stalled SET")
 
-	sc.resumeReads()
-	if cmd := sc.next(t); len(cmd) != 3 || cmd[0] != "SET" || cmd[2] != huge {
-		t.Fatalf("server received %q, want the huge SET intact", clipArgs(cmd))
+	sc.ResumeReads()
+	if cmd := sc.Next(t); len(cmd) != 3 || cmd[0] != "SET" || cmd[2] != huge {
+		t.Fatalf("server received %q, want the huge SET intact", fakeredis.ClipArgs(cmd))
 	}
-	sc.reply(t, resp.SimpleString("OK"))
+	sc.Reply(t, resp.SimpleString("OK"))
 	wantString(t, await(t, set), "OK")
 }
 
 func TestInvariant6BatchesAreContiguous(t *testing.T) {
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{})
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
 	ctx := testContext(t)
 
 	const (
@@ -340,10 +337,10 @@ func TestInvariant6BatchesAreContiguous(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, waitGroupDone(&wg), "every caller to return")
+	testwait.WaitFor(t, testwait.Done(&wg), "every caller to return")
 
 	// On the wire, each pipeline's k commands are back to back.
-	log := fs.received()
+	log := srv.Received()
 	for i, cmd := range log {
 		p := cmd[1]
 		if !strings.HasPrefix(p, "multi-") || !strings.HasSuffix(p, "-0") {
@@ -365,25 +362,25 @@ func TestInvariant7PushesBypassTheFIFO(t *testing.T) {
 	push := resp.PushOf(bulk("invalidate"), resp.ArrayOf(bulk("k")))
 	cases := []struct {
 		name   string
-		script func(t *testing.T, m *Manager, sc *serverConn, pushed <-chan struct{})
+		script func(t *testing.T, m *Manager, sc *fakeredis.Conn, pushed <-chan struct{})
 	}{{
 		name: "before a reply",
-		script: func(t *testing.T, m *Manager, sc *serverConn, _ <-chan struct{}) {
+		script: func(t *testing.T, m *Manager, sc *fakeredis.Conn, _ <-chan struct{}) {
 			get := goDo(testContext(t), m, "GET", "k")
-			sc.expect(t, "GET", "k")
-			sc.reply(t, push)
-			sc.reply(t, bulk("v"))
+			sc.Expect(t, "GET", "k")
+			sc.Reply(t, push)
+			sc.Reply(t, bulk("v"))
 			wantString(t, await(t, get), "v")
 		},
 	}, {
 		name: "inside a pipeline's replies",
-		script: func(t *testing.T, m *Manager, sc *serverConn, _ <-chan struct{}) {
+		script: func(t *testing.T, m *Manager, sc *fakeredis.Conn, _ <-chan struct{}) {
 			multi := goDoMulti(testContext(t), m, []string{"ECHO", "x"}, []string{"ECHO", "y"})
-			sc.expect(t, "ECHO", "x")
-			sc.expect(t, "ECHO", "y")
-			sc.reply(t, bulk("x"))
-			sc.reply(t, push)
-			sc.reply(t, bulk("y"))
+			sc.Expect(t, "ECHO", "x")
+			sc.Expect(t, "ECHO", "y")
+			sc.Reply(t, bulk("x"))
+			sc.Reply(t, push)
+			sc.Reply(t, bulk("y"))
 			r := await(t, multi)
 			if r.err != nil || len(r.vs) != 2 || str(r.vs[0]) != "x" || str(r.vs[1]) != "y" {
 				t.Fatalf("pipeline got %v, %v; want [x y]", r.vs, r.err)
@@ -391,36 +388,35 @@ func TestInvariant7PushesBypassTheFIFO(t *testing.T) {
 		},
 	}, {
 		name: "with nothing in flight",
-		script: func(t *testing.T, m *Manager, sc *serverConn, pushed <-chan struct{}) {
-			sc.reply(t, push)
-			waitFor(t, pushed, "the push to reach onPush") // and not kill the connection
+		script: func(t *testing.T, m *Manager, sc *fakeredis.Conn, pushed <-chan struct{}) {
+			sc.Reply(t, push)
+			testwait.WaitFor(t, pushed, "the push to reach OnPush") // and not kill the connection
 			ping := goDo(testContext(t), m, "PING")
-			sc.expect(t, "PING")
-			sc.reply(t, resp.SimpleString("PONG"))
+			sc.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
 			wantString(t, await(t, ping), "PONG")
 		},
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFakeServer(t, nil)
+			srv := newServer(t)
 			var mu sync.Mutex
 			var got []resp.Value
-			pushed := make(chan struct{}, 4) // onPush must not block the reader
-			m := newManager(t, fs, Config{onPush: func(v resp.Value) {
+			pushed := make(chan struct{}, 4) // OnPush must not block the reader
+			m := newManager(t, srv, Config{OnPush: func(v resp.Value) {
 				mu.Lock()
 				got = append(got, v)
 				mu.Unlock()
 				pushed <- struct{}{}
 			}})
-			sc := fs.conn(t)
+			sc := srv.Accept(t)
 			tc.script(t, m, sc, pushed)
 
 			// The reader handled the push before the reply that followed
-			// it, so onPush has run by now.
+			// it, so OnPush has run by now.
 			mu.Lock()
 			defer mu.Unlock()
 			if len(got) != 1 || got[0].Type() != resp.TypePush || got[0].Len() != 2 {
-				t.Errorf("onPush got %d values, want the one push frame", len(got))
+				t.Errorf("OnPush got %d values, want the one push frame", len(got))
 			}
 			st := m.Stats()
 			if st.Pushes != 1 || st.Completed != 1 || st.Reconnects != 0 || !st.Connected || st.Load != 0 {
@@ -431,19 +427,19 @@ func TestInvariant7PushesBypassTheFIFO(t *testing.T) {
 }
 
 func TestInvariant10BackpressureIsBounded(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{QueueLen: 1, MaxInFlight: 1})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{QueueLen: 1, MaxInFlight: 1})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 
 	// A is in flight (the FIFO is full), B is held by the writer waiting
 	// for room in the FIFO, C fills the queue.
 	calls := []<-chan result{goDo(ctx, m, "ECHO", "A")}
-	sc.expect(t, "ECHO", "A")
+	sc.Expect(t, "ECHO", "A")
 	calls = append(calls, goDo(ctx, m, "ECHO", "B"))
-	eventually(t, "the writer to take B", func() bool { return m.Load() == 2 && m.Stats().Queued == 0 })
+	testwait.Eventually(t, "the writer to take B", func() bool { return m.Load() == 2 && m.Stats().Queued == 0 })
 	calls = append(calls, goDo(ctx, m, "ECHO", "C"))
-	eventually(t, "C to fill the queue", func() bool { return m.Stats().Queued == 1 })
+	testwait.Eventually(t, "C to fill the queue", func() bool { return m.Stats().Queued == 1 })
 
 	// D finds the queue full: it waits no longer than its context.
 	const timeout = 50 * time.Millisecond
@@ -461,10 +457,9 @@ func TestInvariant10BackpressureIsBounded(t *testing.T) {
 	}
 
 	// Release: everything accepted completes, in order; D never went out.
-	sc.reply(t, bulk("A"))
+	sc.Reply(t, bulk("A"))
 	for _, want := range []string{"B", "C"} {
-		sc.expect(t, "ECHO", want)
-		sc.reply(t, bulk(want))
+		sc.Expect(t, "ECHO", want).Reply(bulk(want))
 	}
 	for i, want := range []string{"A", "B", "C"} {
 		wantString(t, await(t, calls[i]), want)
@@ -476,36 +471,36 @@ func TestInvariant10BackpressureIsBounded(t *testing.T) {
 
 func TestInvariant13CoordinatedShutdown(t *testing.T) {
 	t.Run("in-flight requests complete", func(t *testing.T) {
-		fs := newFakeServer(t, nil)
-		m := newManager(t, fs, Config{})
-		sc := fs.conn(t)
+		srv := newServer(t)
+		m := newManager(t, srv, Config{})
+		sc := srv.Accept(t)
 		ctx := testContext(t)
 
 		a, b := goDo(ctx, m, "ECHO", "a"), goDo(ctx, m, "ECHO", "b")
-		held := [][]string{sc.next(t), sc.next(t)}
+		held := [][]string{sc.Next(t), sc.Next(t)}
 		m.Shutdown(time.Now().Add(waitLimit))
 		wantClosedAtOnce(t, m)
 		for _, cmd := range held {
-			sc.reply(t, answer(cmd))
+			sc.Reply(t, fakeredis.Answer(cmd))
 		}
 		wantString(t, await(t, a), "a")
 		wantString(t, await(t, b), "b")
-		waitFor(t, m.Done(), "Wait to return")
+		testwait.WaitFor(t, m.Done(), "Wait to return")
 		checkNoManagerGoroutines(t)
-		waitFor(t, sc.done, "the connection to close")
+		testwait.WaitFor(t, sc.Done(), "the connection to close")
 		wantClosedAtOnce(t, m)
 	})
 
 	t.Run("deadline expires without replies", func(t *testing.T) {
-		fs := newFakeServer(t, nil)
-		m := newManager(t, fs, Config{})
-		sc := fs.conn(t)
+		srv := newServer(t)
+		m := newManager(t, srv, Config{})
+		sc := srv.Accept(t)
 		ctx := testContext(t)
 
 		single := goDo(ctx, m, "GET", "k")
 		multi := goDoMulti(ctx, m, []string{"GET", "x"}, []string{"GET", "y"})
 		for range 3 {
-			sc.next(t) // written, never answered
+			sc.Next(t) // written, never answered
 		}
 		deadline := time.Now().Add(100 * time.Millisecond)
 		m.Shutdown(deadline)
@@ -515,7 +510,7 @@ func TestInvariant13CoordinatedShutdown(t *testing.T) {
 				t.Errorf("request failed before the shutdown deadline")
 			}
 		}
-		waitFor(t, m.Done(), "Wait to return after the deadline")
+		testwait.WaitFor(t, m.Done(), "Wait to return after the deadline")
 		checkNoManagerGoroutines(t)
 		if st := m.Stats(); st.Failed != 2 || st.Load != 0 {
 			t.Errorf("Stats = %+v, want 2 failed, load 0", st)
@@ -523,38 +518,38 @@ func TestInvariant13CoordinatedShutdown(t *testing.T) {
 	})
 
 	t.Run("requests queued behind a stalled write are written and answered", func(t *testing.T) {
-		fs := newFakeServer(t, nil)
+		srv := newServer(t)
 		// One request per write, so the writer goes back to choosing
 		// between the queue and the shutdown after each one.
-		m := newManager(t, fs, Config{MaxBatchBytes: 1})
-		sc := fs.conn(t)
+		m := newManager(t, srv, Config{MaxBatchBytes: 1})
+		sc := srv.Accept(t)
 		ctx := testContext(t)
 
 		big := strings.Repeat("x", 256<<10)
-		started := fs.bigWriteStarted(len(big))
-		sc.pauseReads()
+		started := srv.ClientWriteStarted(len(big))
+		sc.PauseReads()
 		calls := []<-chan result{goDo(ctx, m, "SET", "big", big)}
-		waitFor(t, started, "the writer to block in the large write")
+		testwait.WaitFor(t, started, "the writer to block in the large write")
 		const queued = 10
 		for i := range queued {
 			calls = append(calls, goDo(ctx, m, "ECHO", fmt.Sprint(i)))
 		}
 		// They wait in the queue or in the writer's hands, behind the
 		// stalled write (a lone request is written by its caller).
-		eventually(t, "the requests to be queued", func() bool { return m.Stats().Load == 1+queued })
+		testwait.Eventually(t, "the requests to be queued", func() bool { return m.Stats().Load == 1+queued })
 
 		m.Shutdown(time.Now().Add(waitLimit))
 		wantClosedAtOnce(t, m)
-		sc.resumeReads()
+		sc.ResumeReads()
 		for range 1 + queued {
-			sc.reply(t, answer(sc.next(t)))
+			sc.Reply(t, fakeredis.Answer(sc.Next(t)))
 		}
 		for _, ch := range calls {
 			if r := await(t, ch); r.err != nil {
 				t.Errorf("queued request got %v, want its reply", r.err)
 			}
 		}
-		waitFor(t, m.Done(), "Wait to return")
+		testwait.WaitFor(t, m.Done(), "Wait to return")
 		checkNoManagerGoroutines(t)
 		if st := m.Stats(); st.Written != 1+queued || st.Failed != 0 {
 			t.Errorf("Stats = %+v, want all %d written and answered", st, 1+queued)
@@ -562,32 +557,32 @@ func TestInvariant13CoordinatedShutdown(t *testing.T) {
 	})
 
 	t.Run("requests queued behind a full FIFO are written and answered", func(t *testing.T) {
-		fs := newFakeServer(t, nil)
-		m := newManager(t, fs, Config{MaxInFlight: 1})
-		sc := fs.conn(t)
+		srv := newServer(t)
+		m := newManager(t, srv, Config{MaxInFlight: 1})
+		sc := srv.Accept(t)
 		ctx := testContext(t)
 
 		// One in flight, held; the writer waits for room in the FIFO
 		// with one request, the others wait in the queue.
 		calls := []<-chan result{goDo(ctx, m, "ECHO", "0")}
-		first := sc.next(t)
+		first := sc.Next(t)
 		for i := 1; i < 4; i++ {
 			calls = append(calls, goDo(ctx, m, "ECHO", fmt.Sprint(i)))
 		}
-		eventually(t, "two requests queued", func() bool { return m.Load() == 4 && m.Stats().Queued == 2 })
+		testwait.Eventually(t, "two requests queued", func() bool { return m.Load() == 4 && m.Stats().Queued == 2 })
 
 		m.Shutdown(time.Now().Add(waitLimit))
 		wantClosedAtOnce(t, m)
-		sc.reply(t, answer(first))
+		sc.Reply(t, fakeredis.Answer(first))
 		for range 3 {
-			sc.reply(t, answer(sc.next(t)))
+			sc.Reply(t, fakeredis.Answer(sc.Next(t)))
 		}
 		for _, ch := range calls {
 			if r := await(t, ch); r.err != nil {
 				t.Errorf("queued request got %v, want its reply", r.err)
 			}
 		}
-		waitFor(t, m.Done(), "Wait to return")
+		testwait.WaitFor(t, m.Done(), "Wait to return")
 		checkNoManagerGoroutines(t)
 		if st := m.Stats(); st.Written != 4 || st.Completed != 4 || st.Failed != 0 {
 			t.Errorf("Stats = %+v, want all 4 written and answered", st)
@@ -595,15 +590,15 @@ func TestInvariant13CoordinatedShutdown(t *testing.T) {
 	})
 
 	t.Run("idle", func(t *testing.T) {
-		fs := newFakeServer(t, echo)
-		m := newManager(t, fs, Config{})
-		sc := fs.conn(t)
+		srv := newEchoServer(t)
+		m := newManager(t, srv, Config{})
+		sc := srv.Accept(t)
 		m.Shutdown(time.Now().Add(waitLimit))
 		m.Shutdown(time.Now()) // later calls do nothing
-		waitFor(t, m.Done(), "Wait to return")
+		testwait.WaitFor(t, m.Done(), "Wait to return")
 		checkNoManagerGoroutines(t)
 		<-m.Done()
-		waitFor(t, sc.done, "the connection to close")
+		testwait.WaitFor(t, sc.Done(), "the connection to close")
 		wantClosedAtOnce(t, m)
 		if m.Connected() {
 			t.Errorf("Connected() after shutdown")

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
 
@@ -19,8 +21,8 @@ func TestRequestReleasedTwicePanics(t *testing.T) {
 	require.PanicsWithValue(t, "redmux/manager: Release called twice (the Request is already free)", r.Release)
 
 	// Do releases its request: the caller's own Release is the second.
-	fs := newFakeServer(t, echo)
-	m := newManager(t, fs, Config{})
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
 	r = newCmd("ECHO", "x")
 	_, err := m.do(testContext(t), r)
 	require.NoError(t, err)
@@ -30,19 +32,19 @@ func TestRequestReleasedTwicePanics(t *testing.T) {
 // sendInFlight starts Send of a GET on its own goroutine and returns once
 // the server has received it: the request is pending. kept receives
 // Send's result.
-func sendInFlight(t *testing.T, ctx context.Context, m *Manager, sc *serverConn) (req *Request, kept <-chan bool) {
+func sendInFlight(t *testing.T, ctx context.Context, m *Manager, sc *fakeredis.Conn) (req *Request, kept <-chan bool) {
 	t.Helper()
 	req = newCmd("GET", "k")
 	ch := make(chan bool, 1)
 	go func() { ch <- m.Send(ctx, req) }()
-	sc.expect(t, "GET", "k")
+	sc.Expect(t, "GET", "k")
 	return req, ch
 }
 
 func TestRearmOfPendingRequestPanics(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 
 	req, kept := sendInFlight(t, ctx, m, sc)
@@ -50,7 +52,7 @@ func TestRearmOfPendingRequestPanics(t *testing.T) {
 	require.PanicsWithValue(t, "redmux/manager: Release of a Request that is pending", req.Release)
 	require.PanicsWithValue(t, "redmux/manager: Send of a Request that is pending", func() { m.Send(ctx, req) })
 
-	sc.reply(t, bulk("v"))
+	sc.Reply(t, bulk("v"))
 	require.True(t, <-kept)
 	replies, err := req.Result()
 	require.NoError(t, err)
@@ -64,9 +66,9 @@ func TestRearmOfPendingRequestPanics(t *testing.T) {
 }
 
 func TestResultBeforeCompletionPanics(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{})
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{})
+	sc := srv.Accept(t)
 	ctx := testContext(t)
 
 	idle := newCmd("GET", "k")
@@ -75,7 +77,7 @@ func TestResultBeforeCompletionPanics(t *testing.T) {
 
 	req, kept := sendInFlight(t, ctx, m, sc)
 	require.PanicsWithValue(t, "redmux/manager: Result of a Request that is pending", func() { _, _ = req.Result() })
-	sc.reply(t, bulk("v"))
+	sc.Reply(t, bulk("v"))
 	require.True(t, <-kept)
 	_, err := req.Result()
 	require.NoError(t, err)
@@ -92,9 +94,9 @@ func TestResultBeforeCompletionPanics(t *testing.T) {
 // comes and recycles it, once. Recycling it twice would panic; not at all
 // would leave it abandoned.
 func TestAbandonedRequestRecycledOnce(t *testing.T) {
-	fs := newFakeServer(t, nil)
-	m := newManager(t, fs, Config{StallTimeout: -1}) // no PING takes the request from the pool
-	sc := fs.conn(t)
+	srv := newServer(t)
+	m := newManager(t, srv, Config{StallTimeout: -1}) // no PING takes the request from the pool
+	sc := srv.Accept(t)
 
 	ctx, cancel := context.WithCancel(testContext(t))
 	req, kept := sendInFlight(t, ctx, m, sc)
@@ -103,14 +105,14 @@ func TestAbandonedRequestRecycledOnce(t *testing.T) {
 	require.PanicsWithValue(t, "redmux/manager: Release of a Request that is abandoned", req.Release)
 	require.Equal(t, stateAbandoned, req.state.load())
 
-	sc.reply(t, bulk("dropped"))
-	eventually(t, "the reader to recycle the abandoned request", func() bool {
+	sc.Reply(t, bulk("dropped"))
+	testwait.Eventually(t, "the reader to recycle the abandoned request", func() bool {
 		return req.state.load() == stateFree
 	})
 	// The connection stayed in step: the next caller gets its own reply.
 	next := goDo(testContext(t), m, "GET", "next")
-	sc.expect(t, "GET", "next")
-	sc.reply(t, bulk("mine"))
+	sc.Expect(t, "GET", "next")
+	sc.Reply(t, bulk("mine"))
 	wantString(t, await(t, next), "mine")
 	if st := m.Stats(); st.Completed != 2 || st.Load != 0 {
 		t.Errorf("Stats = %+v; want 2 completed, load 0", st)

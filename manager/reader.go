@@ -6,7 +6,7 @@ import (
 
 // readLoop is the reader goroutine of one session. It parses one whole
 // reply at a time and completes the request at the front of the FIFO
-// without blocking (invariants 1 and 4). Push frames go to onPush and never
+// without blocking (invariants 1 and 4). Push frames go to OnPush and never
 // complete a request (invariant 7). Any read or protocol error, and any
 // reply nobody asked for, kills the session (invariant 8).
 func (m *Manager) readLoop(s *session) {
@@ -66,7 +66,7 @@ func (m *Manager) answer(req *Request) {
 
 func (m *Manager) deliverPush(v resp.Value) {
 	m.stats.pushes.Add(1)
-	if m.cfg.onPush != nil {
-		m.cfg.onPush(v)
+	if m.cfg.OnPush != nil {
+		m.cfg.OnPush(v)
 	}
 }

@@ -3,67 +3,20 @@ package pool
 import (
 	"context"
 	"errors"
-	"net"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
 )
-
-// silentServer accepts connections and reads them, never answering, so
-// requests stay in flight and load stays where a test puts it.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				buf := make([]byte, 4096)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
 
 func newPool(t *testing.T, managers int) *Pool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := New(ctx, testConfig(Config{Managers: managers, Manager: manager.Config{Addr: silentServer(t)}, ShutdownTimeout: time.Millisecond}))
+	p, err := New(ctx, testConfig(Config{Managers: managers, Manager: manager.Config{Addr: fakeredis.Silent(t).Addr()}, ShutdownTimeout: time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,13 +39,7 @@ func load(t *testing.T, m *manager.Manager) {
 			req.Release()
 		}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for m.Load() == before {
-		if time.Now().After(deadline) {
-			t.Fatal("the request never counted as load")
-		}
-		runtime.Gosched()
-	}
+	testwait.Eventually(t, "the request to count as load", func() bool { return m.Load() != before })
 }
 
 func TestPickTiesRotateRoundRobin(t *testing.T) {
@@ -159,20 +106,14 @@ func TestRetainFailsAfterLastRelease(t *testing.T) {
 }
 
 func TestNewFailsWholeWhenOneManagerCannotConnect(t *testing.T) {
-	addr := silentServer(t)
-	var dials int
-	var mu sync.Mutex
-	cfg := Config{Managers: 3, Manager: manager.Config{Addr: addr, Dial: func(ctx context.Context, _, addr string) (net.Conn, error) {
-		mu.Lock()
-		dials++
-		n := dials
-		mu.Unlock()
+	srv := fakeredis.Silent(t)
+	srv.SetDialHook(func(_ context.Context, n int) error {
 		if n == 2 {
-			return nil, errors.New("refused for the test")
+			return errors.New("refused for the test")
 		}
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", addr)
-	}}}
+		return nil
+	})
+	cfg := Config{Managers: 3, Manager: manager.Config{Addr: srv.Addr(), Dial: srv.Dial}}
 	_, err := New(context.Background(), testConfig(cfg))
 	var cerr *manager.ConnError
 	if !errors.As(err, &cerr) || cerr.Op != "dial" {

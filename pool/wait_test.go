@@ -3,12 +3,12 @@ package pool
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
+	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
 )
@@ -17,105 +17,37 @@ import (
 // request waits for one to come back (pickConnected): until a reconnect,
 // ReconnectWait, or the end of its context, whichever is first.
 
-// reconnectTestLimit bounds every wait in these tests: reaching it is a hang.
-const reconnectTestLimit = 10 * time.Second
+// reconnectTestLimit is the ReconnectWait of tests in which the server comes
+// back, or a context ends, long before it.
+const reconnectTestLimit = testwait.Limit
 
 // errServerDown is what a gated dial returns while the server is "down".
 var errServerDown = errors.New("server down for the test")
 
-// pongServer answers every command with +PONG. It can drop every open
-// connection while it keeps listening.
-type pongServer struct {
-	addr  string
-	l     net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-}
-
-func startPongServer(t *testing.T) *pongServer {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &pongServer{addr: l.Addr().String(), l: l, conns: make(map[net.Conn]struct{})}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[c] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go s.serve(c)
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		s.dropAll()
-		s.wg.Wait()
-	})
-	return s
-}
-
-func (s *pongServer) serve(c net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		_ = c.Close()
-	}()
-	rd := resp.NewReader(c)
-	for {
-		if _, err := rd.ReadValue(); err != nil {
-			return
-		}
-		if _, err := c.Write([]byte("+PONG\r\n")); err != nil {
-			return
-		}
-	}
-}
-
-// dropAll closes every open connection.
-func (s *pongServer) dropAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.conns {
-		_ = c.Close()
-	}
-}
-
-// gate is a Config.Dial that refuses while the server is "down".
+// gate refuses the dials of a fake server while the server is "down".
 type gate struct {
-	addr    string
 	up      atomic.Bool
 	refused atomic.Int64 // dials refused so far
 }
 
-func (g *gate) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+func (g *gate) hook(context.Context, int) error {
 	if !g.up.Load() {
 		g.refused.Add(1)
-		return nil, errServerDown
+		return errServerDown
 	}
-	var d net.Dialer
-	return d.DialContext(ctx, "tcp", g.addr)
+	return nil
 }
 
-// downPool starts a pool of managers on a pongServer behind a gate, then
-// takes the server down: every connection drops and every redial is
-// refused. It returns once no manager is connected and each has had time
-// for more than one refused redial.
+// downPool starts a pool of managers on a server answering +PONG behind a
+// gate, then takes the server down: every connection drops and every
+// redial is refused. It returns once no manager is connected and each has
+// had time for more than one refused redial.
 func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *gate) {
 	t.Helper()
-	srv := startPongServer(t)
-	g := &gate{addr: srv.addr}
+	srv := fakeredis.Pong(t)
+	g := &gate{}
 	g.up.Store(true)
+	srv.SetDialHook(g.hook)
 	ctx, cancel := context.WithTimeout(context.Background(), reconnectTestLimit)
 	defer cancel()
 	p, err := New(ctx, testConfig(Config{
@@ -123,8 +55,8 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 		ReconnectWait:   reconnectWait,
 		ShutdownTimeout: time.Second,
 		Manager: manager.Config{
-			Addr:       srv.addr,
-			Dial:       g.dial,
+			Addr:       srv.Addr(),
+			Dial:       srv.Dial,
 			BackoffMin: 5 * time.Millisecond,
 			BackoffMax: 20 * time.Millisecond,
 		},
@@ -147,8 +79,8 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 	}
 
 	g.up.Store(false)
-	srv.dropAll()
-	pollUntil(t, "every manager to lose its connection", func() bool {
+	srv.CloseConns()
+	testwait.Eventually(t, "every manager to lose its connection", func() bool {
 		for _, m := range p.managers {
 			if m.Connected() {
 				return false
@@ -163,19 +95,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 // refusedAtLeast waits until the gate has refused n dials in all.
 func refusedAtLeast(t *testing.T, g *gate, n int64) {
 	t.Helper()
-	pollUntil(t, "refused redials", func() bool { return g.refused.Load() >= n })
-}
-
-// pollUntil polls cond, which has no event to wait on, until it holds.
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(reconnectTestLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting for %s after %v", what, reconnectTestLimit)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Eventually(t, "refused redials", func() bool { return g.refused.Load() >= n })
 }
 
 func pingRequest() *manager.Request {
@@ -203,13 +123,7 @@ func goPing(ctx context.Context, p *Pool) <-chan doResult {
 
 func awaitDo(t *testing.T, ch <-chan doResult) doResult {
 	t.Helper()
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(reconnectTestLimit):
-		t.Fatalf("Do still running after %v", reconnectTestLimit)
-		return doResult{}
-	}
+	return testwait.WaitFor(t, ch, "Do to return")
 }
 
 // TestNoManagerUpWaitsForReconnect: with every manager down, a request

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 // opTimeout bounds every single blocking step of a test. Correct code takes
@@ -188,27 +190,13 @@ func expectNothing(t *testing.T, c net.Conn, wait time.Duration) {
 	}
 }
 
-// eventually polls cond until it holds, failing after opTimeout.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(opTimeout)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 // settledStats waits until every byte sent through p to the echo target has
 // come back through it (writes are counted just after they return, so the
 // counts may trail a completed round trip), and returns the stats.
 func settledStats(t *testing.T, p *Proxy) Stats {
 	t.Helper()
 	var s Stats
-	eventually(t, "byte counts to settle", func() bool {
+	testwait.Eventually(t, "byte counts to settle", func() bool {
 		s = p.Stats()
 		return s.BytesUp == s.BytesDown
 	})
@@ -240,7 +228,7 @@ func proxyGoroutines() []string {
 // one of frames, that is, until a forwarder is blocked where the test wants.
 func waitForProxyStack(t *testing.T, frames ...string) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("a proxy goroutine in %v", frames), func() bool {
+	testwait.Eventually(t, fmt.Sprintf("a proxy goroutine in %v", frames), func() bool {
 	next:
 		for _, g := range proxyGoroutines() {
 			for _, f := range frames {
@@ -257,16 +245,9 @@ func waitForProxyStack(t *testing.T, frames ...string) {
 // waitNoProxyGoroutines polls until no proxy goroutine is left (one that has
 // signalled Close may still be unwinding) and returns any left at the deadline.
 func waitNoProxyGoroutines(timeout time.Duration) []string {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		left := proxyGoroutines()
-		if len(left) == 0 || time.Now().After(deadline) {
-			return left
-		}
-		<-tick.C
-	}
+	var left []string
+	testwait.Until(timeout, func() bool { left = proxyGoroutines(); return len(left) == 0 })
+	return left
 }
 
 func TestForwardsBothWays(t *testing.T) {
@@ -297,7 +278,7 @@ func TestForwardsBothWays(t *testing.T) {
 	wg.Wait()
 
 	want := total.Load()
-	eventually(t, "byte counts", func() bool {
+	testwait.Eventually(t, "byte counts", func() bool {
 		s := p.Stats()
 		return s.BytesUp == want && s.BytesDown == want
 	})
@@ -322,13 +303,9 @@ func TestDropAllClosesBothSides(t *testing.T) {
 		expectClosed(t, c)
 	}
 	for range conns {
-		select {
-		case <-echo.ended:
-		case <-time.After(opTimeout):
-			t.Fatal("target side still open after DropAll")
-		}
+		testwait.WaitFor(t, echo.ended, "the target side to close after DropAll")
 	}
-	eventually(t, "no active pairs", func() bool { return p.Stats().Active == 0 })
+	testwait.Eventually(t, "no active pairs", func() bool { return p.Stats().Active == 0 })
 	if s := p.Stats(); s.Dropped != int64(len(conns)) {
 		t.Fatalf("Dropped = %d, want %d", s.Dropped, len(conns))
 	}
@@ -418,7 +395,7 @@ func TestFragmentOneByteSplitsEveryWrite(t *testing.T) {
 		t.Fatalf("%d bytes arrived in %d read(s); want them split", len(msg), reads)
 	}
 	// Exactly one write per byte, in both directions.
-	eventually(t, "one write per byte", func() bool {
+	testwait.Eventually(t, "one write per byte", func() bool {
 		s := p.Stats()
 		return s.WritesUp-before.WritesUp == int64(len(msg)) &&
 			s.WritesDown-before.WritesDown == int64(len(msg))
@@ -573,7 +550,7 @@ func TestDialFailureClosesClient(t *testing.T) {
 
 	p := newProxy(t, dead)
 	expectClosed(t, dial(t, p.Addr()))
-	eventually(t, "DialFailed", func() bool { return p.Stats().DialFailed == 1 })
+	testwait.Eventually(t, "DialFailed", func() bool { return p.Stats().DialFailed == 1 })
 }
 
 func TestResetTurnsEverythingOff(t *testing.T) {
@@ -635,7 +612,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	if _, err := held.Write([]byte("held")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "held pair", func() bool { return p.Stats().Active == 3 })
+	testwait.Eventually(t, "held pair", func() bool { return p.Stats().Active == 3 })
 	waitForProxyStack(t, "forward", "waitOpen")
 
 	done := make(chan error, 2)
@@ -729,13 +706,7 @@ func TestRandomFaultsUnderTraffic(t *testing.T) {
 		t.Fatalf("faults still on after RandomFaults: %+v", f)
 	}
 	close(stop)
-	clientsDone := make(chan struct{})
-	go func() { wg.Wait(); close(clientsDone) }()
-	select {
-	case <-clientsDone:
-	case <-time.After(opTimeout):
-		t.Fatal("clients did not stop")
-	}
+	testwait.WaitFor(t, testwait.Done(&wg), "the clients to stop")
 
 	if len(faults) < 2 || faults[0].Kind != FaultDrop || faults[1] != (Fault{Kind: FaultFragment, Fragment: 9, For: 32 * time.Millisecond}) {
 		t.Fatalf("faults applied: %v; want the seed's sequence, drop and fragment first", faults)

@@ -1,0 +1,68 @@
+package redmux_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
+)
+
+// Helpers shared by the root package's tests.
+
+// testTimeout bounds every test's context: nothing here may hang.
+const testTimeout = 30 * time.Second
+
+// backend is a server the end-to-end tests run against.
+type backend struct {
+	name string
+	addr string
+}
+
+// backends starts a miniredis and a real redis-server for one test.
+func backends(t *testing.T) []backend {
+	t.Helper()
+	mini := miniredis.RunT(t)
+	real := redistest.StartT(t)
+	return []backend{{"miniredis", mini.Addr()}, {"redis-server", real.Addr}}
+}
+
+// forEachBackend runs fn as a subtest against each backend with a fresh
+// client, closed (and checked for leaks) at the end.
+func forEachBackend(t *testing.T, cfg redmux.Config, fn func(t *testing.T, ctx context.Context, c *redmux.Client)) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			cfg := cfg
+			cfg.Addr = b.addr
+			before := goleak.IgnoreCurrent()
+			c, err := redmux.New(ctx, cfg)
+			require.NoError(t, err)
+			defer func() {
+				require.NoError(t, c.Close())
+				goleak.VerifyNone(t, before)
+			}()
+			fn(t, ctx, c)
+		})
+	}
+}
+
+// waitUntilBlockedIn waits until a goroutine is inside a function whose
+// name contains fn: the state has no event to wait on.
+func waitUntilBlockedIn(t *testing.T, fn string) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	testwait.Eventually(t, "a goroutine to reach "+fn, func() bool {
+		n := runtime.Stack(buf, true)
+		return strings.Contains(string(buf[:n]), fn)
+	})
+}
