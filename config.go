@@ -2,6 +2,7 @@ package redmux
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"time"
 )
@@ -13,15 +14,33 @@ import (
 // Limits.MaxBulkLen 4 GiB, Limits.MaxAggregateLen 2^31, Limits.MaxDepth
 // 1024.
 type Config struct {
-	// Addr is the server's "host:port". Required.
+	// Addr is the server's "host:port", or the socket's path when Network
+	// is "unix". Required.
 	Addr string
+	// Network is "tcp" (the default) or "unix".
+	Network string
 	// Managers is the number of connection managers, each owning one TCP
 	// connection. 0 means DefaultManagers().
 	Managers int
 
-	// Username and Password authenticate with AUTH when Password is set
-	// (Username empty means the default user). Never shown in errors.
+	// Username and Password authenticate every connection when Password
+	// is set (Username empty means the default user): inside HELLO, or
+	// with AUTH on a server without HELLO. Never shown in errors.
 	Username, Password string
+	// CredentialsProvider, if set, is asked for the username and password
+	// at every connect and reconnect, and overrides Username and Password:
+	// for rotated passwords and short-lived tokens. Its error fails that
+	// connect. It may be called from several goroutines at once.
+	CredentialsProvider func(ctx context.Context) (username, password string, err error)
+	// Protocol is the RESP version: 0 (the default) asks for RESP3 with
+	// HELLO 3 and falls back to RESP2 on a server without HELLO (before
+	// Redis 6); 2 or 3 asks for exactly that version and fails to connect
+	// if the server refuses it. Client.Protocol reports the outcome.
+	Protocol int
+	// TLSConfig, if set, makes every connection use TLS with it. An empty
+	// ServerName is taken from the host of Addr. With a Dial that already
+	// returns *tls.Conn connections, leave it nil.
+	TLSConfig *tls.Config
 	// DB is selected with SELECT when it is not 0.
 	DB int
 	// ClientName is set with CLIENT SETNAME when it is not empty.
@@ -83,9 +102,16 @@ type Config struct {
 	// resp package's defaults (512 MiB bulk strings, like Redis).
 	Limits Limits
 
-	// Dial, if set, opens connections instead of a TCP dial with
-	// keep-alive (for proxies, custom TLS or tests). It is called with
-	// network "tcp" and Addr, and must honour ctx; (*net.Dialer).DialContext
-	// and (*tls.Dialer).DialContext fit as they are.
+	// Dial, if set, opens connections instead of a dial with TCP
+	// keep-alive (for proxies, custom transports or tests). It is called
+	// with Network and Addr, and must honour ctx; (*net.Dialer).DialContext
+	// and (*tls.Dialer).DialContext fit as they are. With TLSConfig set,
+	// TLS runs over what Dial returns, unless that is a *tls.Conn already.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// OnPush, if set, receives the RESP3 push frames that are not pub/sub
+	// messages (client-side caching invalidations, for instance). It runs
+	// on a connection's reader goroutine: it must not block, and it must
+	// not keep the Value past its return unless it copies it.
+	OnPush func(Value)
 }

@@ -69,19 +69,3 @@ func TestConfigRejectsHugeValuesByName(t *testing.T) {
 	}
 }
 
-func TestParseURL(t *testing.T) {
-	cfg, err := redmux.ParseURL("redis://user:secret@localhost:6380/3")
-	require.NoError(t, err)
-	assert.Equal(t, "localhost:6380", cfg.Addr)
-	assert.Equal(t, "user", cfg.Username)
-	assert.Equal(t, "secret", cfg.Password)
-	assert.Equal(t, 3, cfg.DB)
-	cfg, err = redmux.ParseURL("redis://:pw@10.0.0.1")
-	require.NoError(t, err)
-	assert.Equal(t, "10.0.0.1:6379", cfg.Addr)
-	assert.Equal(t, "pw", cfg.Password)
-	_, err = redmux.ParseURL("http://x")
-	assert.Error(t, err)
-	_, err = redmux.ParseURL("redis://h/notanumber")
-	assert.Error(t, err)
-}

@@ -1,9 +1,8 @@
 package redmux
 
 import (
-	"context"
-	"net"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/redmux/redmux/manager"
@@ -29,9 +28,6 @@ const (
 	DefaultMaxInFlight   = 4096
 	DefaultMaxBatchBytes = 64 << 10
 	DefaultMaxDedicated  = 16
-	// DefaultKeepAlive is the TCP keep-alive period of connections dialed
-	// without a Config.Dial.
-	DefaultKeepAlive = 15 * time.Second
 	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
 	// more connections than this profitably (see BENCHMARKS.md).
 	maxDefaultManagers = 4
@@ -74,19 +70,18 @@ func (c Config) resolved() Config {
 	c.MaxBatchBytes = orInt(c.MaxBatchBytes, DefaultMaxBatchBytes)
 	c.MaxDedicated = orInt(c.MaxDedicated, DefaultMaxDedicated)
 	c.Limits = c.Limits.Resolved()
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
 	if c.Dial == nil {
 		c.Dial = dialKeepAlive
 	}
 	return c
 }
 
-func dialKeepAlive(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := net.Dialer{KeepAlive: DefaultKeepAlive}
-	return d.DialContext(ctx, network, addr)
-}
-
-// poolConfig turns c, resolved, into the pool's configuration.
-func (c Config) poolConfig() pool.Config {
+// poolConfig turns c, resolved, into the pool's configuration. Each
+// connection's handshake stores the protocol it negotiated in negotiated.
+func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 	stall := c.StallTimeout
 	if c.DisableStallDetection {
 		stall = 0 // below the root, 0 means off
@@ -99,11 +94,11 @@ func (c Config) poolConfig() pool.Config {
 		DisableReadRetry: c.DisableReadRetry,
 		Manager: manager.Config{
 			Addr:             c.Addr,
-			Network:          "tcp",
-			Dial:             c.Dial,
+			Network:          c.Network,
+			Dial:             c.connDialer(),
 			DialTimeout:      c.DialTimeout,
 			HandshakeTimeout: c.HandshakeTimeout,
-			Handshake:        c.handshake(),
+			Handshake:        c.handshake(negotiated),
 			QueueLen:         c.QueueLen,
 			MaxInFlight:      c.MaxInFlight,
 			MaxBatchBytes:    c.MaxBatchBytes,

@@ -2,6 +2,7 @@ package redmux
 
 import (
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 	optional := map[string]bool{ // zero is a meaningful setting, not "unset"
 		"DB": true, "CommandTimeout": true, "Username": true, "Password": true,
 		"ClientName": true, "DisableReadRetry": true, "DisableStallDetection": true,
+		"CredentialsProvider": true, "Protocol": true, "TLSConfig": true, "OnPush": true,
 	}
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
@@ -31,7 +33,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 	if got := c.resolved(); !sameConfig(got, c) {
 		t.Errorf("resolving twice changed the Config")
 	}
-	pc := c.poolConfig()
+	pc := c.poolConfig(new(atomic.Int32))
 	if pc.Managers != DefaultManagers() || pc.ReconnectWait != DefaultReconnectWait ||
 		pc.Manager.StallTimeout != DefaultStallTimeout || pc.Manager.QueueLen != DefaultQueueLen {
 		t.Errorf("poolConfig = %+v, want the defaults", pc)
@@ -42,7 +44,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 // manager as StallTimeout 0, the one way the layers below say "off".
 func TestStallDetectionOffIsOneConvention(t *testing.T) {
 	c := Config{Addr: "127.0.0.1:1", DisableStallDetection: true, StallTimeout: time.Second}.resolved()
-	if got := c.poolConfig().Manager.StallTimeout; got != 0 {
+	if got := c.poolConfig(new(atomic.Int32)).Manager.StallTimeout; got != 0 {
 		t.Errorf("manager StallTimeout = %v with DisableStallDetection, want 0 (off)", got)
 	}
 }
@@ -54,7 +56,7 @@ func TestInnerLayersRefuseUnresolvedConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("pool.New accepted an unresolved Config")
 	}
-	pc := Config{Addr: "127.0.0.1:1"}.resolved().poolConfig()
+	pc := Config{Addr: "127.0.0.1:1"}.resolved().poolConfig(new(atomic.Int32))
 	pc.Manager.QueueLen = 0
 	if _, err := pool.New(t.Context(), pc); err == nil {
 		t.Fatal("pool.New accepted a manager Config with QueueLen 0")
@@ -62,6 +64,6 @@ func TestInnerLayersRefuseUnresolvedConfig(t *testing.T) {
 }
 
 func sameConfig(a, b Config) bool {
-	a.Dial, b.Dial = nil, nil
+	a.Dial, b.Dial = nil, nil // funcs do not compare
 	return reflect.DeepEqual(a, b)
 }

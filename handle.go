@@ -20,14 +20,24 @@ type Client struct {
 
 	pool           *pool.Pool
 	commandTimeout time.Duration
+	negotiated     *atomic.Int32 // the protocol the handshakes agreed on
 	closed         atomic.Bool
 	released       chan struct{} // closed once this handle's Close has released its reference
 }
 
-// Connect connects to the server at addr ("host:port") with the default
-// configuration. A failed connect returns a *ConnError naming the address
-// and the cause, and leaves nothing running.
+// Connect connects with the default configuration to the server at addr:
+// "host:port", or a URL as ParseURL reads it ("redis://user:pass@host:6379/2",
+// "rediss://...", "unix:///run/redis.sock"). A failed connect returns a
+// *ConnError naming the address and the cause, a bad URL a *ConfigError;
+// either way nothing is left running.
 func Connect(ctx context.Context, addr string) (*Client, error) {
+	if isURL(addr) {
+		cfg, err := ParseURL(addr)
+		if err != nil {
+			return nil, err
+		}
+		return New(ctx, cfg)
+	}
 	return New(ctx, Config{Addr: addr})
 }
 
@@ -39,25 +49,30 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg = cfg.resolved()
-	p, err := pool.New(ctx, cfg.poolConfig())
+	negotiated := new(atomic.Int32)
+	p, err := pool.New(ctx, cfg.poolConfig(negotiated))
 	if err != nil {
 		return nil, err
 	}
-	return newHandle(p, cfg.CommandTimeout), nil
+	return newHandle(p, cfg.CommandTimeout, negotiated), nil
 }
 
-func newHandle(p *pool.Pool, commandTimeout time.Duration) *Client {
-	c := &Client{pool: p, commandTimeout: commandTimeout, released: make(chan struct{})}
+func newHandle(p *pool.Pool, commandTimeout time.Duration, negotiated *atomic.Int32) *Client {
+	c := &Client{pool: p, commandTimeout: commandTimeout, negotiated: negotiated, released: make(chan struct{})}
 	c.commands = commands{r: c}
 	return c
 }
+
+// Protocol returns the RESP version the connections speak: 3, or 2 with
+// Config.Protocol 2 or on a server without HELLO (before Redis 6).
+func (c *Client) Protocol() int { return int(c.negotiated.Load()) }
 
 // Clone returns a new handle sharing this one's managers. Each handle must
 // be closed; the managers shut down when the last one is. Cloning a closed
 // handle, or racing with the close of the last handle, returns a handle
 // that is already closed.
 func (c *Client) Clone() *Client {
-	clone := newHandle(c.pool, c.commandTimeout)
+	clone := newHandle(c.pool, c.commandTimeout, c.negotiated)
 	if c.closed.Load() || !c.pool.Retain() {
 		clone.closed.Store(true)
 		close(clone.released)

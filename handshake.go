@@ -2,63 +2,225 @@ package redmux
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"runtime/debug"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
 )
 
-// handshake is what every new connection runs before it serves anything:
-// AUTH, SELECT and CLIENT SETNAME as configured, then a PING, all in one
-// write. Every reply is checked, and the PING must be answered PONG, so
-// that even a bare configuration proves the peer is a Redis server in sync
-// with us; the manager then refuses any byte beyond these replies.
-func (c Config) handshake() manager.Handshake {
-	cmds, names := c.handshakeCommands()
+// handshake is what every new connection (each manager's, each reconnect,
+// each dedicated connection) runs before it serves anything, checking
+// every reply:
+//
+//   - unless Protocol is 2: HELLO 3, with AUTH and SETNAME folded in. A
+//     server without HELLO answers it with an unknown-command error; with
+//     Protocol 0 the connection then falls back to RESP2.
+//   - SELECT when DB is set, CLIENT SETINFO with the library's name and
+//     version (refused by servers before Redis 7.2: ignored), and on RESP2
+//     AUTH, CLIENT SETNAME and a PING that must be answered PONG, so that
+//     even a bare configuration proves the peer is a Redis server.
+//
+// The negotiated version is stored in negotiated. Errors name the
+// commands, never their arguments, which hold the password.
+func (c Config) handshake(negotiated *atomic.Int32) manager.Handshake {
 	return func(ctx context.Context, hc *manager.HandshakeConn) error {
-		replies, err := hc.Exchange(cmds...)
-		if err != nil {
-			return err
-		}
-		for i, v := range replies {
-			if err := v.Err(); err != nil {
-				return fmt.Errorf("%s: %w", names[i], err)
-			}
-		}
-		return checkPong(replies[len(replies)-1])
+		err := c.runHandshake(ctx, hc, negotiated)
+		return c.explainHandshakeRead(err)
 	}
 }
 
-// handshakeCommands returns the encoded commands and their names (for
-// errors: never their arguments, which hold the password).
-func (c Config) handshakeCommands() (cmds [][]byte, names []string) {
-	add := func(args ...string) {
-		cmds = append(cmds, resp.AppendCommandStrings(nil, args...))
-		names = append(names, args[0])
+func (c Config) runHandshake(ctx context.Context, hc *manager.HandshakeConn, negotiated *atomic.Int32) error {
+	user, pass, err := c.credentials(ctx)
+	if err != nil {
+		return fmt.Errorf("Config.CredentialsProvider: %w", err)
 	}
-	switch {
-	case c.Password != "" && c.Username != "":
-		add("AUTH", c.Username, c.Password)
-	case c.Password != "":
-		add("AUTH", c.Password)
+	version := 2
+	if c.Protocol != 2 {
+		if version, err = c.hello(hc, user, pass); err != nil {
+			return err
+		}
 	}
-	if c.DB != 0 {
-		add("SELECT", strconv.Itoa(c.DB))
+	steps := c.setupSteps(version, user, pass)
+	replies, err := hc.ExchangeAll(steps.cmds...)
+	if err != nil {
+		return err
+	}
+	if err := steps.check(replies); err != nil {
+		return err
+	}
+	negotiated.Store(int32(version))
+	return nil
+}
+
+// credentials returns the username and password for a new connection.
+func (c Config) credentials(ctx context.Context) (user, pass string, err error) {
+	if c.CredentialsProvider != nil {
+		return c.CredentialsProvider(ctx)
+	}
+	return c.Username, c.Password, nil
+}
+
+// hello sends HELLO 3 and returns the protocol the connection speaks: 3,
+// or 2 when the server has no HELLO and Protocol is 0.
+func (c Config) hello(hc *manager.HandshakeConn, user, pass string) (int, error) {
+	args, name := []string{"HELLO", "3"}, "HELLO 3"
+	if pass != "" {
+		args = append(args, "AUTH", orDefault(user, "default"), pass)
+		name += " AUTH" // errors name the steps, never the arguments
 	}
 	if c.ClientName != "" {
-		add("CLIENT", "SETNAME", c.ClientName)
+		args = append(args, "SETNAME", c.ClientName)
 	}
-	add("PING")
-	return cmds, names
+	replies, err := hc.Exchange(resp.AppendCommandStrings(nil, args...))
+	if err != nil {
+		return 0, err
+	}
+	v := replies[0]
+	if err := v.Err(); err != nil {
+		if c.Protocol == 0 && lacksHello(err) {
+			return 2, nil
+		}
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return 3, checkHello(v)
+}
+
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// lacksHello reports whether HELLO's error says the server does not know
+// HELLO (before Redis 6) or does not speak RESP3.
+func lacksHello(err error) bool {
+	var rerr *RedisError
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	msg := strings.ToLower(rerr.Message)
+	return strings.HasPrefix(msg, "noproto") || strings.Contains(msg, "unknown command")
+}
+
+// checkHello accepts HELLO 3's reply: a map whose "proto" is 3.
+func checkHello(v Value) error {
+	pairs, err := v.Map()
+	if err != nil {
+		return fmt.Errorf("HELLO 3: %w: got %v instead of a map", manager.ErrNotRESP, v.Type())
+	}
+	for _, p := range pairs {
+		if key, _ := p.Key.Text(); key == "proto" {
+			if n, _ := p.Value.Int64(); n == 3 {
+				return nil
+			}
+			return fmt.Errorf("HELLO 3: the server answered with protocol %v", p.Value)
+		}
+	}
+	return fmt.Errorf("HELLO 3: the reply has no \"proto\" field")
+}
+
+// setupSteps are the commands after HELLO.
+type setupSteps struct {
+	cmds     [][]byte
+	names    []string
+	optional []bool // a refusal is ignored
+	pingLast bool
+}
+
+func (c Config) setupSteps(version int, user, pass string) setupSteps {
+	var s setupSteps
+	// name is what errors show: never the arguments.
+	add := func(name string, optional bool, args ...string) {
+		s.cmds = append(s.cmds, resp.AppendCommandStrings(nil, args...))
+		s.names = append(s.names, name)
+		s.optional = append(s.optional, optional)
+	}
+	if version == 2 && pass != "" {
+		if user != "" {
+			add("AUTH", false, "AUTH", user, pass)
+		} else {
+			add("AUTH", false, "AUTH", pass)
+		}
+	}
+	if c.DB != 0 {
+		add("SELECT", false, "SELECT", strconv.Itoa(c.DB))
+	}
+	if version == 2 && c.ClientName != "" {
+		add("CLIENT SETNAME", false, "CLIENT", "SETNAME", c.ClientName)
+	}
+	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-NAME", libName)
+	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-VER", libVersion())
+	if version == 2 {
+		add("PING", false, "PING")
+		s.pingLast = true
+	}
+	return s
+}
+
+// check fails on the first refused step that is not optional, and checks
+// that a final PING was answered PONG.
+func (s setupSteps) check(replies []Value) error {
+	for i, v := range replies {
+		if err := v.Err(); err != nil && !s.optional[i] {
+			return fmt.Errorf("%s: %w", s.names[i], err)
+		}
+	}
+	if s.pingLast {
+		return checkPong(replies[len(replies)-1])
+	}
+	return nil
 }
 
 // checkPong accepts PING's reply: +PONG.
 func checkPong(v Value) error {
 	if v.Type() == resp.TypeSimpleString {
-		if b, _ := v.Bytes(); string(b) == "PONG" {
+		if text, _ := v.Text(); text == "PONG" {
 			return nil
 		}
 	}
-	return fmt.Errorf("PING: %w: got a %v instead of PONG", manager.ErrNotRESP, v.Type())
+	return fmt.Errorf("PING: %w: got %v instead of PONG", manager.ErrNotRESP, v)
 }
+
+// explainHandshakeRead adds a hint to a handshake cut short by the server
+// before it answered: a TLS port does that to a client speaking in clear,
+// and a server requiring client certificates to a TLS client without one.
+func (c Config) explainHandshakeRead(err error) error {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+		return err
+	}
+	if c.TLSConfig != nil {
+		return fmt.Errorf("the server closed the TLS connection without answering (does it require a client certificate? see tls.Config.Certificates): %w", err)
+	}
+	return fmt.Errorf("the server closed the connection without answering (if the port expects TLS, set Config.TLSConfig or use a rediss:// URL): %w", err)
+}
+
+// libName is what CLIENT SETINFO LIB-NAME reports.
+const libName = "redmux"
+
+// libVersion is the module's version as the build recorded it, for CLIENT
+// SETINFO LIB-VER.
+var libVersion = sync.OnceValue(func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if info.Main.Path == "github.com/redmux/redmux" {
+		return strings.Trim(info.Main.Version, "()")
+	}
+	for _, dep := range info.Deps {
+		if dep.Path == "github.com/redmux/redmux" {
+			return dep.Version
+		}
+	}
+	return "unknown"
+})

@@ -21,18 +21,25 @@ import (
 // testTimeout bounds every test's context: nothing here may hang.
 const testTimeout = 30 * time.Second
 
-// backend is a server the end-to-end tests run against.
+// backend is a server the end-to-end tests run against, and the protocol
+// to speak to it.
 type backend struct {
-	name string
-	addr string
+	name     string
+	addr     string
+	protocol int
 }
 
-// backends starts a miniredis and a real redis-server for one test.
+// backends starts a miniredis and a real redis-server for one test; the
+// real server is spoken to in RESP3 and in RESP2.
 func backends(t *testing.T) []backend {
 	t.Helper()
 	mini := miniredis.RunT(t)
 	real := redistest.StartT(t)
-	return []backend{{"miniredis", mini.Addr()}, {"redis-server", real.Addr}}
+	return []backend{
+		{"miniredis", mini.Addr(), 0},
+		{"redis-server/RESP3", real.Addr, 3},
+		{"redis-server/RESP2", real.Addr, 2},
+	}
 }
 
 // forEachBackend runs fn as a subtest against each backend with a fresh
@@ -43,10 +50,14 @@ func forEachBackend(t *testing.T, cfg redmux.Config, fn func(t *testing.T, ctx c
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
 			cfg := cfg
-			cfg.Addr = b.addr
+			cfg.Addr, cfg.Protocol = b.addr, b.protocol
 			before := goleak.IgnoreCurrent()
 			c, err := redmux.New(ctx, cfg)
 			require.NoError(t, err)
+			if b.protocol != 0 {
+				require.Equal(t, b.protocol, c.Protocol())
+			}
+			_, _ = c.Do(ctx, "FLUSHDB") // the RESP3 and RESP2 runs share the server
 			defer func() {
 				require.NoError(t, c.Close())
 				goleak.VerifyNone(t, before)

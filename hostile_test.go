@@ -674,8 +674,8 @@ func TestHostileAcceptsNeverAnswers(t *testing.T) {
 	t.Run("other managers keep serving", never.runOthers)
 }
 
-// TestHostileWrongHandshake: the client sends AUTH (Password is set) and
-// the server answers it wrongly: with an error, with garbage, or never. New
+// TestHostileWrongHandshake: the client sends HELLO 3 with AUTH (Password
+// is set) and the server answers it wrongly: with an error, with garbage, or never. New
 // fails with a *ConnError whose Op is "handshake", within a bounded time,
 // without the password in the message and with nothing left running.
 func TestHostileWrongHandshake(t *testing.T) {
@@ -744,7 +744,7 @@ func TestHostileWrongHandshake(t *testing.T) {
 			}
 			require.NotEmpty(t, got, "the server received no command")
 			for _, cmd := range got {
-				assert.Equal(t, []string{"AUTH", password}, cmd, "the handshake's first command")
+				assert.Equal(t, []string{"HELLO", "3", "AUTH", "default", password}, cmd, "the handshake's first command")
 			}
 		})
 	}

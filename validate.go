@@ -26,7 +26,17 @@ const (
 // validate reports the first invalid field by name.
 func (c Config) validate() error {
 	if c.Addr == "" {
-		return &ConfigError{Field: "Addr", Reason: "is empty; want host:port"}
+		return &ConfigError{Field: "Addr", Reason: "is empty; want host:port, a socket path or a URL"}
+	}
+	switch c.Network {
+	case "", "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return &ConfigError{Field: "Network", Reason: fmt.Sprintf("is %q; want \"tcp\" or \"unix\"", c.Network)}
+	}
+	switch c.Protocol {
+	case 0, 2, 3:
+	default:
+		return &ConfigError{Field: "Protocol", Reason: fmt.Sprintf("is %d; want 0 (RESP3, or RESP2 on an old server), 2 or 3", c.Protocol)}
 	}
 	for _, f := range []struct {
 		name       string

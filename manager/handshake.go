@@ -27,25 +27,7 @@ type HandshakeConn struct {
 // Value.Err); reading stops at the first one, which is then the last value
 // returned: a server that refuses a step may not answer the next ones.
 func (hc *HandshakeConn) Exchange(cmds ...[]byte) ([]resp.Value, error) {
-	var buf []byte
-	for _, c := range cmds {
-		buf = append(buf, c...)
-	}
-	if _, err := hc.s.nc.Write(buf); err != nil {
-		return nil, err
-	}
-	replies := make([]resp.Value, 0, len(cmds))
-	for range cmds {
-		v, err := hc.s.rd.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		replies = append(replies, v)
-		if v.Err() != nil {
-			break
-		}
-	}
-	return replies, nil
+	return hc.exchange(cmds, true)
 }
 
 // handshakeCommands returns a Handshake that sends cmds and fails on the
@@ -126,4 +108,35 @@ func explainHandshake(err error) error {
 		return fmt.Errorf("%w: %w", ErrNotRESP, err)
 	}
 	return err
+}
+
+// ExchangeAll is Exchange reading one reply for every command even past
+// error replies, for steps a server may refuse without consequence (such as
+// CLIENT SETINFO on a server that predates it). Only a Redis server answers
+// every command of a pipeline, so use it after one step has shown the peer
+// is one.
+func (hc *HandshakeConn) ExchangeAll(cmds ...[]byte) ([]resp.Value, error) {
+	return hc.exchange(cmds, false)
+}
+
+func (hc *HandshakeConn) exchange(cmds [][]byte, stopAtError bool) ([]resp.Value, error) {
+	var buf []byte
+	for _, c := range cmds {
+		buf = append(buf, c...)
+	}
+	if _, err := hc.s.nc.Write(buf); err != nil {
+		return nil, err
+	}
+	replies := make([]resp.Value, 0, len(cmds))
+	for range cmds {
+		v, err := hc.s.rd.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		replies = append(replies, v)
+		if stopAtError && v.Err() != nil {
+			break
+		}
+	}
+	return replies, nil
 }

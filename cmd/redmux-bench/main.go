@@ -40,6 +40,7 @@ const (
 // options are the parsed command-line flags.
 type options struct {
 	addr         string
+	url          string
 	concurrency  int
 	duration     time.Duration
 	ops          int64
@@ -89,12 +90,17 @@ func execute(args []string, stdout, stderr io.Writer) int {
 // bench opens the server and the client, preloads the keys, runs the load
 // and returns its judged summary.
 func bench(ctl *control, opts *options, out io.Writer) (*summary, error) {
-	srv, err := openServer(opts.addr, out)
+	cfg, err := opts.clientConfig()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := openServer(cfg.Addr, out)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.close()
-	client, err := redmux.New(ctl.stop, redmux.Config{Addr: srv.addr, Managers: opts.managers})
+	cfg.Addr = srv.addr
+	client, err := redmux.New(ctl.stop, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", srv.addr, err)
 	}
@@ -181,6 +187,9 @@ func defineFlags(fs *flag.FlagSet, opts *options) {
 	fs.StringVar(&opts.addr, "addr", "",
 		"`host:port` of the server to load; empty starts an embedded miniredis on 127.0.0.1.\n"+
 			"Use only a server you run yourself (e.g. on loopback): the run overwrites keys redmux-bench:*")
+	fs.StringVar(&opts.url, "url", "",
+		"server `URL` instead of -addr: redis://[user:password@]host:port[/db][?protocol=2&...], rediss:// for TLS,\n"+
+			"unix:///path.sock (see redmux.ParseURL); the same rule as -addr: only a server you run yourself")
 	fs.IntVar(&opts.concurrency, "concurrency", 64,
 		"number of worker goroutines, each running one request at a time on its own Clone() of the client")
 	fs.DurationVar(&opts.duration, "duration", 10*time.Second,
@@ -206,8 +215,30 @@ func defineFlags(fs *flag.FlagSet, opts *options) {
 			"(any mismatch or missing key makes it 1 regardless)")
 }
 
+// clientConfig is the client's Config from -addr or -url, and -managers.
+// Its Addr is empty when neither is given (an embedded server is started).
+func (o *options) clientConfig() (redmux.Config, error) {
+	cfg := redmux.Config{Addr: o.addr}
+	if o.url != "" {
+		if o.addr != "" {
+			return cfg, fmt.Errorf("-addr and -url both name a server: give one")
+		}
+		var err error
+		if cfg, err = redmux.ParseURL(o.url); err != nil {
+			return cfg, fmt.Errorf("-url: %w", err)
+		}
+	}
+	if o.managers != 0 {
+		cfg.Managers = o.managers
+	}
+	return cfg, nil
+}
+
 // validate reports the first invalid flag, naming it and the valid range.
 func (o *options) validate() error {
+	if _, err := o.clientConfig(); err != nil {
+		return err
+	}
 	switch {
 	case o.concurrency < 1 || o.concurrency > maxConcurrency:
 		return fmt.Errorf("-concurrency %d is out of range: want 1 to %d goroutines", o.concurrency, maxConcurrency)

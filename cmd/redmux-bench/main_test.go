@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/alicebob/miniredis/v2"
 )
 
 // TestDemoPassesOnMiniredis runs a short demo against the embedded
@@ -88,6 +90,32 @@ func TestJudge(t *testing.T) {
 		tc.s.judge(0.001)
 		if tc.s.OK != tc.ok || tc.ok != (len(tc.s.Failures) == 0) {
 			t.Errorf("%s: OK=%v failures=%q, want OK=%v", tc.name, tc.s.OK, tc.s.Failures, tc.ok)
+		}
+	}
+}
+
+// TestURLFlagConnectsAndRejectsConflicts: -url names the server (here the
+// embedded one's address through a redis:// URL with a query), and cannot
+// be combined with -addr.
+func TestURLFlagConnectsAndRejectsConflicts(t *testing.T) {
+	mr := miniredis.RunT(t)
+	var out, errOut bytes.Buffer
+	args := []string{"-url", "redis://" + mr.Addr() + "/0?protocol=2&client_name=bench", "-ops", "200", "-keys", "50",
+		"-concurrency", "4", "-progress", "0", "-duration", "30s"}
+	if code := execute(args, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d with -url\nstdout:\n%s\nstderr:\n%s", code, &out, &errOut)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-url", "redis://" + mr.Addr(), "-addr", mr.Addr()}, "-addr and -url"},
+		{[]string{"-url", "redis://h?colour=blue"}, "-url"},
+	} {
+		out.Reset()
+		errOut.Reset()
+		if code := execute(bad.args, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String()+out.String(), bad.want) {
+			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", bad.args, code, &out, &errOut)
 		}
 	}
 }

@@ -24,7 +24,7 @@ type server struct {
 // on a free loopback port when addr is empty, saying which on out.
 func openServer(addr string, out io.Writer) (*server, error) {
 	if addr != "" {
-		fmt.Fprintf(out, "using the server at %s (-addr)\n", addr)
+		fmt.Fprintf(out, "using the server at %s\n", addr)
 		return &server{addr: addr, label: addr, close: func() {}}, nil
 	}
 	mr := miniredis.NewMiniRedis()

@@ -71,9 +71,14 @@ func (c *Conn) read() {
 }
 
 // handshakeReply is the reply to a command of the root package's
-// handshake; the PING ends it.
+// handshake, as a server from before Redis 6 gives it: HELLO is unknown,
+// so the client falls back to RESP2 and ends with a PING, which ends the
+// handshake here too.
 func handshakeReply(cmd []string, ended *bool) string {
-	if strings.EqualFold(cmd[0], "PING") {
+	switch {
+	case strings.EqualFold(cmd[0], "HELLO"):
+		return "-ERR unknown command 'HELLO', with args beginning with: \r\n"
+	case strings.EqualFold(cmd[0], "PING"):
 		*ended = true
 		return "+PONG\r\n"
 	}

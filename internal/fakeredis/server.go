@@ -71,10 +71,11 @@ func WithHandler(h Handler) Option { return func(c *config) { c.handler = h } }
 func WithScript(s Script) Option { return func(c *config) { c.script = s } }
 
 // AnswerHandshake plays the server's part of the root package's connection
-// handshake on every connection: each command up to and including the
-// first PING, which ends that handshake, is answered at once (+OK, and
-// +PONG to the PING) and never reaches the test, handler or script.
-// Received still lists them.
+// handshake on every connection, as a server without HELLO (before Redis
+// 6): HELLO gets an unknown-command error, so the client falls back to
+// RESP2; each command up to and including the first PING, which ends that
+// handshake, is answered at once (+OK, and +PONG to the PING) and never
+// reaches the test, handler or script. Received still lists them.
 func AnswerHandshake() Option { return func(c *config) { c.handshake = true } }
 
 // AutoReply answers at once, whenever it arrives, every command for which
