@@ -68,4 +68,3 @@ func TestConfigRejectsHugeValuesByName(t *testing.T) {
 		})
 	}
 }
-
