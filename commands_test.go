@@ -2,6 +2,7 @@ package redmux_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -104,22 +105,35 @@ func exerciseHelpers(t *testing.T, ctx context.Context, h typedHelpers, prefix s
 	assert.ErrorAs(t, err, &rerr, "INCR of a non-integer is the server's error")
 }
 
-// TestOneCommandDefinitionServesClientAndDedicatedConn: the same typed
-// helpers, defined once, run on a Client and on a DedicatedConn.
-func TestOneCommandDefinitionServesClientAndDedicatedConn(t *testing.T) {
+// forEachProtocol runs fn with a client speaking RESP3, then RESP2, to
+// one real server.
+func forEachProtocol(t *testing.T, fn func(t *testing.T, ctx context.Context, c *redmux.Client, prefix string)) {
 	srv := redistest.StartT(t)
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 2})
-	require.NoError(t, err)
-	defer c.Close()
+	for _, proto := range []int{3, 2} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 2, Protocol: proto})
+			require.NoError(t, err)
+			defer c.Close()
+			require.Equal(t, proto, c.Protocol())
+			fn(t, ctx, c, fmt.Sprintf("resp%d:", proto))
+		})
+	}
+}
 
-	t.Run("Client", func(t *testing.T) { exerciseHelpers(t, ctx, c, "client:") })
-	t.Run("DedicatedConn", func(t *testing.T) {
-		require.NoError(t, c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
-			exerciseHelpers(t, ctx, conn, "dedicated:")
-			return nil
-		}))
+// TestOneCommandDefinitionServesClientAndDedicatedConn: the same typed
+// helpers, defined once, run on a Client and on a DedicatedConn, and
+// decode RESP3 and RESP2 replies alike.
+func TestOneCommandDefinitionServesClientAndDedicatedConn(t *testing.T) {
+	forEachProtocol(t, func(t *testing.T, ctx context.Context, c *redmux.Client, prefix string) {
+		t.Run("Client", func(t *testing.T) { exerciseHelpers(t, ctx, c, prefix+"client:") })
+		t.Run("DedicatedConn", func(t *testing.T) {
+			require.NoError(t, c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+				exerciseHelpers(t, ctx, conn, prefix+"dedicated:")
+				return nil
+			}))
+		})
 	})
 }
 
@@ -175,28 +189,23 @@ func queueAll(b *redmux.Batch, prefix string) func(t *testing.T) {
 
 // TestBatchRunsTypedCommandsAsOnePipeline: the typed helpers queued in a
 // Batch come back decoded, on a Client and on a DedicatedConn; a server
-// error fails only its own reply.
+// error fails only its own reply. Both protocols.
 func TestBatchRunsTypedCommandsAsOnePipeline(t *testing.T) {
-	srv := redistest.StartT(t)
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 2})
-	require.NoError(t, err)
-	defer c.Close()
-
-	t.Run("Client", func(t *testing.T) {
-		b := redmux.NewBatch()
-		check := queueAll(b, "client:")
-		require.NoError(t, c.RunBatch(ctx, b))
-		check(t)
-	})
-	t.Run("DedicatedConn", func(t *testing.T) {
-		b := redmux.NewBatch()
-		check := queueAll(b, "dedicated:")
-		require.NoError(t, c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
-			return conn.RunBatch(ctx, b)
-		}))
-		check(t)
+	forEachProtocol(t, func(t *testing.T, ctx context.Context, c *redmux.Client, prefix string) {
+		t.Run("Client", func(t *testing.T) {
+			b := redmux.NewBatch()
+			check := queueAll(b, prefix+"client:")
+			require.NoError(t, c.RunBatch(ctx, b))
+			check(t)
+		})
+		t.Run("DedicatedConn", func(t *testing.T) {
+			b := redmux.NewBatch()
+			check := queueAll(b, prefix+"dedicated:")
+			require.NoError(t, c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+				return conn.RunBatch(ctx, b)
+			}))
+			check(t)
+		})
 	})
 }
 

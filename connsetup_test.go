@@ -14,7 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/fakeredis"
 	"github.com/redmux/redmux/internal/redistest"
+	"github.com/redmux/redmux/internal/testwait"
+	"github.com/redmux/redmux/resp"
 	"github.com/redmux/redmux/internal/tlstest"
 )
 
@@ -329,4 +332,90 @@ func startGreeter(t *testing.T, greeting, answer string) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+// TestFallbackToRESP2OnServerWithoutHello: a server that does not know
+// HELLO (before Redis 6) gets the RESP2 handshake with Protocol 0, fails
+// the connect with Protocol 3, and is never sent HELLO with Protocol 2.
+func TestFallbackToRESP2OnServerWithoutHello(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	first := func(srv *fakeredis.Server) []string {
+		got := srv.Received()
+		require.NotEmpty(t, got)
+		return got[0]
+	}
+
+	srv := fakeredis.Start(t, fakeredis.AnswerHandshake(), fakeredis.WithHandler(fakeredis.Echo))
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: 1, Password: "pw", ClientName: "old"})
+	require.NoError(t, err)
+	assert.Equal(t, 2, c.Protocol())
+	echo, err := c.Echo(ctx, "still works")
+	require.NoError(t, err)
+	assert.Equal(t, "still works", echo)
+	c.Close()
+	var names []string
+	for _, cmd := range srv.Received() {
+		names = append(names, strings.Join(cmd[:min(2, len(cmd))], " "))
+	}
+	assert.Equal(t, []string{"HELLO 3", "AUTH pw", "CLIENT SETNAME", "CLIENT SETINFO", "CLIENT SETINFO", "PING", "ECHO still works"}, names)
+
+	forced := fakeredis.Start(t, fakeredis.AnswerHandshake())
+	_, err = redmux.New(ctx, redmux.Config{Addr: forced.Addr(), Managers: 1, Protocol: 3})
+	var ce *redmux.ConnError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "HELLO 3")
+	assert.Contains(t, err.Error(), "unknown command")
+
+	resp2 := fakeredis.Start(t, fakeredis.AnswerHandshake())
+	c, err = redmux.New(ctx, redmux.Config{Addr: resp2.Addr(), Managers: 1, Protocol: 2})
+	require.NoError(t, err)
+	c.Close()
+	assert.Equal(t, []string{"CLIENT", "SETINFO", "LIB-NAME", "redmux"}, first(resp2), "no HELLO with Protocol 2")
+}
+
+// TestPushFramesGoToOnPushNeverToCallers: on RESP3 shared connections, a
+// push frame arriving before a reply reaches Config.OnPush and the caller
+// still gets its own reply.
+func TestPushFramesGoToOnPushNeverToCallers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	const push = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\nkey\r\n"
+	srv := fakeredis.Start(t, fakeredis.WithHandler(func(c *fakeredis.Conn, cmd []string) {
+		switch strings.ToUpper(cmd[0]) {
+		case "HELLO":
+			_ = c.SendRaw("%3\r\n+server\r\n+redis\r\n+proto\r\n:3\r\n+version\r\n+7.2.0\r\n")
+		case "GET":
+			_ = c.SendRaw(push + "$5\r\nvalue\r\n")
+		default:
+			_ = c.Send(fakeredis.Answer(cmd))
+		}
+	}))
+	pushes := make(chan redmux.Value, 16)
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Managers: 2, OnPush: func(v redmux.Value) {
+		select {
+		case pushes <- v:
+		default:
+		}
+	}})
+	require.NoError(t, err)
+	defer c.Close()
+	assert.Equal(t, 3, c.Protocol())
+	for range 3 {
+		v, found, err := c.Get(ctx, "key")
+		require.NoError(t, err)
+		require.True(t, found)
+		assert.Equal(t, "value", string(v))
+	}
+	for range 3 {
+		v := testwait.WaitFor(t, pushes, "a push frame")
+		assert.Equal(t, resp.TypePush, v.Type())
+		parts, err := v.Array()
+		require.NoError(t, err)
+		require.Len(t, parts, 2)
+		kind, _ := parts[0].Text()
+		keys, _ := parts[1].Strings()
+		assert.Equal(t, "invalidate", kind)
+		assert.Equal(t, []string{"key"}, keys)
+	}
 }

@@ -107,6 +107,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 			BackoffMax:       c.BackoffMax,
 			StallTimeout:     stall,
 			PingTimeout:      c.PingTimeout,
+			OnPush:           c.OnPush,
 		},
 	}
 }
