@@ -17,8 +17,8 @@ import (
 	"github.com/redmux/redmux/internal/fakeredis"
 	"github.com/redmux/redmux/internal/redistest"
 	"github.com/redmux/redmux/internal/testwait"
-	"github.com/redmux/redmux/resp"
 	"github.com/redmux/redmux/internal/tlstest"
+	"github.com/redmux/redmux/resp"
 )
 
 // clientEntries returns the CLIENT LIST lines of connections named name.
