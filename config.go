@@ -49,7 +49,8 @@ type Config struct {
 	// DialTimeout bounds establishing a TCP connection (default 5s).
 	DialTimeout time.Duration
 	// HandshakeTimeout bounds the commands every new connection runs
-	// first: AUTH, SELECT, CLIENT SETNAME and a PING (default 5s).
+	// first: HELLO (or, on RESP2, AUTH, CLIENT SETNAME and a PING), SELECT
+	// and CLIENT SETINFO (default 5s).
 	HandshakeTimeout time.Duration
 	// CommandTimeout, when positive, is applied to calls whose context
 	// has no deadline of its own (default 0: none). A blocking command
@@ -111,7 +112,10 @@ type Config struct {
 
 	// OnPush, if set, receives the RESP3 push frames that are not pub/sub
 	// messages (client-side caching invalidations, for instance). It runs
-	// on a connection's reader goroutine: it must not block, and it must
-	// not keep the Value past its return unless it copies it.
+	// on a connection's reader goroutine (or, on a dedicated connection,
+	// the goroutine calling it) and must not block. The Value is the
+	// callback's to keep. Shared connections receive pushes only from
+	// server features that push unasked; commands that ask for them
+	// (CLIENT TRACKING, SUBSCRIBE) run on dedicated connections.
 	OnPush func(Value)
 }

@@ -3,6 +3,7 @@ package redmux_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -418,4 +419,96 @@ func TestPushFramesGoToOnPushNeverToCallers(t *testing.T) {
 		assert.Equal(t, "invalidate", kind)
 		assert.Equal(t, []string{"key"}, keys)
 	}
+}
+
+// TestRegressionUnknownHelloQuotesPassword: a server without HELLO echoes
+// the command's arguments in its error ("with args beginning with: '3'
+// 'AUTH' 'default' '<password>'"); with Protocol 3 that error failed New
+// with the password in its message.
+func TestRegressionUnknownHelloQuotesPassword(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	srv := fakeredis.Start(t, fakeredis.WithHandler(func(c *fakeredis.Conn, cmd []string) {
+		quoted := ""
+		for _, a := range cmd[1:] {
+			quoted += "'" + a + "' "
+		}
+		_ = c.SendRaw("-ERR unknown command '" + cmd[0] + "', with args beginning with: " + quoted + "\r\n")
+	}))
+	_, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr(), Protocol: 3, Password: "s3cret-pw"})
+	var rerr *redmux.RedisError
+	require.ErrorAs(t, err, &rerr)
+	assert.NotContains(t, err.Error(), "s3cret-pw")
+	assert.NotContains(t, rerr.Message, "s3cret-pw")
+	assert.Contains(t, err.Error(), "[password]")
+}
+
+// TestRegressionDedicatedRESP3PushTakenAsReply: on a dedicated RESP3
+// connection, a push frame (a tracking invalidation, a pub/sub message)
+// was read as the reply of the next command, and every reply after it
+// was one behind. Invalidations now go to OnPush, messages to Receive,
+// and subscribe confirmations still answer SUBSCRIBE.
+func TestRegressionDedicatedRESP3PushTakenAsReply(t *testing.T) {
+	srv := redistest.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	pushes := make(chan redmux.Value, 4)
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, OnPush: func(v redmux.Value) { pushes <- v }})
+	require.NoError(t, err)
+	defer c.Close()
+	require.Equal(t, 3, c.Protocol())
+	require.NoError(t, c.Set(ctx, "tracked", []byte("1")))
+	require.NoError(t, c.Set(ctx, "other", []byte("2")))
+
+	err = c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+		if _, err := conn.Do(ctx, "CLIENT", "TRACKING", "ON"); err != nil {
+			return err
+		}
+		if _, _, err := conn.Get(ctx, "tracked"); err != nil {
+			return err
+		}
+		if err := c.Set(ctx, "tracked", []byte("changed")); err != nil { // invalidates
+			return err
+		}
+		v, _, err := conn.Get(ctx, "other")
+		if err != nil || string(v) != "2" {
+			return fmt.Errorf("GET other after an invalidation = %q, %v; want \"2\"", v, err)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	push := testwait.WaitFor(t, pushes, "the invalidation to reach OnPush")
+	assert.Equal(t, resp.TypePush, push.Type())
+
+	err = c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+		confirm, err := conn.Do(ctx, "SUBSCRIBE", "news")
+		if err != nil {
+			return err
+		}
+		if parts, _ := confirm.Strings(); len(parts) < 2 || parts[0] != "subscribe" {
+			return fmt.Errorf("SUBSCRIBE answered %v", confirm)
+		}
+		if _, err := c.Do(ctx, "PUBLISH", "news", "hello"); err != nil {
+			return err
+		}
+		pong, err := conn.Do(ctx, "PING")
+		if err != nil {
+			return err
+		}
+		if text, _ := pong.Array(); len(text) == 0 && pong.Type() != resp.TypeSimpleString {
+			return fmt.Errorf("PING answered %v", pong)
+		}
+		if parts, _ := pong.Strings(); len(parts) > 0 && parts[0] == "message" {
+			return fmt.Errorf("PING answered with the message %v", pong)
+		}
+		msg, err := conn.Receive(ctx)
+		if err != nil {
+			return err
+		}
+		if parts, _ := msg.Strings(); len(parts) != 3 || parts[2] != "hello" {
+			return fmt.Errorf("Receive = %v, want the message", msg)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 }

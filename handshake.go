@@ -53,7 +53,7 @@ func (c Config) runHandshake(ctx context.Context, hc *manager.HandshakeConn, neg
 	if err != nil {
 		return err
 	}
-	if err := steps.check(replies); err != nil {
+	if err := steps.check(replies, pass); err != nil {
 		return err
 	}
 	negotiated.Store(int32(version))
@@ -88,7 +88,7 @@ func (c Config) hello(hc *manager.HandshakeConn, user, pass string) (int, error)
 		if c.Protocol == 0 && lacksHello(err) {
 			return 2, nil
 		}
-		return 0, fmt.Errorf("%s: %w", name, err)
+		return 0, stepError(name, err, pass)
 	}
 	return 3, checkHello(v)
 }
@@ -169,16 +169,30 @@ func (c Config) setupSteps(version int, user, pass string) setupSteps {
 
 // check fails on the first refused step that is not optional, and checks
 // that a final PING was answered PONG.
-func (s setupSteps) check(replies []Value) error {
+func (s setupSteps) check(replies []Value, pass string) error {
 	for i, v := range replies {
 		if err := v.Err(); err != nil && !s.optional[i] {
-			return fmt.Errorf("%s: %w", s.names[i], err)
+			return stepError(s.names[i], err, pass)
 		}
 	}
 	if s.pingLast {
 		return checkPong(replies[len(replies)-1])
 	}
 	return nil
+}
+
+// stepError is the error of a refused handshake step, with the password
+// cut out of the server's message: a server that does not know a command
+// may quote its arguments ("unknown command 'HELLO', with args beginning
+// with: '3' 'AUTH' ...").
+func stepError(step string, err error, password string) error {
+	var rerr *RedisError
+	if password != "" && errors.As(err, &rerr) && strings.Contains(rerr.Message, password) {
+		redacted := *rerr
+		redacted.Message = strings.ReplaceAll(rerr.Message, password, "[password]")
+		err = &redacted
+	}
+	return fmt.Errorf("%s: %w", step, err)
 }
 
 // checkPong accepts PING's reply: +PONG.

@@ -46,6 +46,9 @@ func ParseURL(rawURL string) (Config, error) {
 			return Config{}, err
 		}
 	case "unix":
+		if u.Host != "" {
+			return Config{}, &ConfigError{Field: "URL", Reason: fmt.Sprintf("unix:// takes no host (got %q): write unix:///path/to/redis.sock", u.Host)}
+		}
 		if u.Path == "" {
 			return Config{}, &ConfigError{Field: "URL", Reason: "unix:// needs a socket path, as in unix:///run/redis.sock"}
 		}
@@ -56,6 +59,9 @@ func ParseURL(rawURL string) (Config, error) {
 	if u.User != nil {
 		cfg.Username = u.User.Username()
 		cfg.Password, _ = u.User.Password()
+	}
+	if strings.Trim(u.Path, "/") != "" && u.Scheme != "unix" && u.Query().Has("db") {
+		return Config{}, &ConfigError{Field: "URL", Reason: "gives the database in both the path and the query"}
 	}
 	if err := applyQuery(&cfg, u.RawQuery); err != nil {
 		return Config{}, err
@@ -95,12 +101,7 @@ func parseTCPURL(u *url.URL) (Config, error) {
 
 // urlKeys maps each query key to what it sets.
 var urlKeys = map[string]func(cfg *Config, value string) error{
-	"db": func(cfg *Config, v string) error {
-		if cfg.DB != 0 {
-			return fmt.Errorf("is given in both the path and the query")
-		}
-		return parseInt(&cfg.DB, v)
-	},
+	"db":                func(cfg *Config, v string) error { return parseInt(&cfg.DB, v) },
 	"protocol":          func(cfg *Config, v string) error { return parseInt(&cfg.Protocol, v) },
 	"client_name":       func(cfg *Config, v string) error { cfg.ClientName = v; return nil },
 	"managers":          func(cfg *Config, v string) error { return parseInt(&cfg.Managers, v) },

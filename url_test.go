@@ -53,6 +53,8 @@ func TestParseURLRejectsWithConfigErrorAndHidesPassword(t *testing.T) {
 		"redis://u:hunter2@h?colour=blue",
 		"redis://u:hunter2@h?db=1&db=2",
 		"redis://u:hunter2@h/1?db=2",
+		"redis://u:hunter2@h/0?db=2",
+		"unix://u:hunter2@host/tmp/r.sock",
 		"redis://u:hunter2@h?protocol=4",
 		"redis://u:hunter2@h?managers=many",
 		"redis://u:hunter2@h?dial_timeout=soon",

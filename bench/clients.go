@@ -58,13 +58,20 @@ func clientNames() []string {
 	return names
 }
 
+// optionalSpecs are clients run only when -clients names them: variants
+// of a client's configuration, for comparisons such as RESP2 against RESP3.
+var optionalSpecs = []clientSpec{
+	{"redmux-resp2", openRedmuxRESP2},
+}
+
 // findClient returns the spec called name.
 func findClient(name string) (clientSpec, error) {
-	i := slices.IndexFunc(clientSpecs, func(s clientSpec) bool { return s.name == name })
+	all := append(slices.Clone(clientSpecs), optionalSpecs...)
+	i := slices.IndexFunc(all, func(s clientSpec) bool { return s.name == name })
 	if i < 0 {
-		return clientSpec{}, fmt.Errorf("unknown client %q (want one of %v)", name, clientNames())
+		return clientSpec{}, fmt.Errorf("unknown client %q (want one of %v, or redmux-resp2)", name, clientNames())
 	}
-	return clientSpecs[i], nil
+	return all[i], nil
 }
 
 // describer is implemented by every adapter: the configuration the client
@@ -87,6 +94,16 @@ func openRedmux(ctx context.Context, addr string, _ int) (Client, error) {
 	return redmuxClient{c}, nil
 }
 
+// openRedmuxRESP2 is redmux with its defaults but Protocol 2, to measure
+// what RESP3 costs or saves.
+func openRedmuxRESP2(ctx context.Context, addr string, _ int) (Client, error) {
+	c, err := redmux.New(ctx, redmux.Config{Addr: addr, Protocol: 2})
+	if err != nil {
+		return nil, err
+	}
+	return redmuxClient{c}, nil
+}
+
 func (r redmuxClient) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return r.c.Get(ctx, key)
 }
@@ -98,9 +115,9 @@ func (r redmuxClient) Set(ctx context.Context, key string, value []byte) error {
 func (r redmuxClient) Close() { _ = r.c.Close() }
 
 func (r redmuxClient) Describe() string {
-	return fmt.Sprintf("redmux.Connect(ctx, addr), all defaults: Managers=%d (DefaultManagers: GOMAXPROCS clamped to 2..4), "+
+	return fmt.Sprintf("redmux.Connect(ctx, addr), all defaults but the protocol noted: RESP%d, Managers=%d (DefaultManagers: GOMAXPROCS clamped to 2..4), "+
 		"QueueLen=%d, MaxInFlight=%d, MaxBatchBytes=%d",
-		len(r.c.Stats().Managers), redmux.DefaultQueueLen, redmux.DefaultMaxInFlight, redmux.DefaultMaxBatchBytes)
+		r.c.Protocol(), len(r.c.Stats().Managers), redmux.DefaultQueueLen, redmux.DefaultMaxInFlight, redmux.DefaultMaxBatchBytes)
 }
 
 // batchStats returns redmux's requests per write, for the raw results.

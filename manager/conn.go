@@ -27,9 +27,16 @@ type Conn struct {
 	addr        string
 	nc          net.Conn
 	rd          *resp.Reader
+	onPush      func(resp.Value)
+	messages    []resp.Value // pub/sub pushes read by Do, for Receive
 	broken      atomic.Bool
 	interrupted atomic.Bool // by shutdown: calls fail with ErrClosed
 }
+
+// maxParkedMessages bounds the pub/sub messages Do sets aside for Receive
+// while it waits for its replies; past it the Conn is broken rather than
+// grow without limit.
+const maxParkedMessages = 1 << 16
 
 // Dial opens a dedicated connection with cfg's dialer, timeout, handshake
 // and reader limits.
@@ -41,12 +48,16 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{addr: cfg.Addr, nc: s.nc, rd: s.rd}, nil
+	return &Conn{addr: cfg.Addr, nc: s.nc, rd: s.rd, onPush: cfg.OnPush}, nil
 }
 
 // Do writes cmd (one or more encoded commands) and reads replies of them.
 // ctx bounds the whole exchange; if it ends first, Do returns ctx's error
 // and the Conn is broken.
+//
+// RESP3 push frames are not replies, except the confirmations of
+// SUBSCRIBE and its kin, which RESP3 sends as pushes: pub/sub messages are
+// set aside for Receive, and other pushes go to Config.OnPush.
 func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, error) {
 	if err := c.usable(cmd); err != nil {
 		return nil, err
@@ -56,23 +67,71 @@ func (c *Conn) Do(ctx context.Context, cmd []byte, replies int) ([]resp.Value, e
 		return nil, c.fail(ctx, "write", cmd, err)
 	}
 	vals := make([]resp.Value, 0, replies)
-	for range replies {
+	for len(vals) < replies {
 		v, err := c.rd.ReadValue()
 		if err != nil {
 			return nil, c.fail(ctx, "read", cmd, err)
 		}
-		vals = append(vals, v)
+		switch pushKind(v) {
+		case pushNone, pushConfirmation:
+			vals = append(vals, v)
+		case pushMessage:
+			if len(c.messages) == maxParkedMessages {
+				return nil, c.fail(ctx, "read", cmd, errors.New("too many pub/sub messages arrived before the reply"))
+			}
+			c.messages = append(c.messages, v)
+		case pushOther:
+			if c.onPush != nil {
+				c.onPush(v)
+			}
+		}
 	}
 	return vals, nil
 }
 
+// pushClass sorts what a dedicated connection reads.
+type pushClass int
+
+const (
+	pushNone         pushClass = iota // not a push: a reply
+	pushConfirmation                  // (un)subscribe confirmation: the reply to that command
+	pushMessage                       // a pub/sub message: for Receive
+	pushOther                         // anything else (invalidate, ...): for OnPush
+)
+
+// pushKind classifies v by its type and its first element.
+func pushKind(v resp.Value) pushClass {
+	if v.Type() != resp.TypePush {
+		return pushNone
+	}
+	elems, _ := v.Array()
+	if len(elems) == 0 {
+		return pushOther
+	}
+	kind, _ := elems[0].Text()
+	switch kind {
+	case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
+		return pushConfirmation
+	case "message", "pmessage", "smessage":
+		return pushMessage
+	}
+	return pushOther
+}
+
 // Receive reads one more value, such as a pub/sub message, waiting no longer
-// than ctx. If ctx ends before any byte of the value arrived, Receive
-// returns ctx's error and the Conn stays usable; if it ends in the middle
-// of a value, the Conn is broken.
+// than ctx; messages Do set aside while it waited for its replies come
+// first. If ctx ends before any byte of the value arrived, Receive returns
+// ctx's error and the Conn stays usable; if it ends in the middle of a
+// value, the Conn is broken.
 func (c *Conn) Receive(ctx context.Context) (resp.Value, error) {
 	if err := c.usable(nil); err != nil {
 		return resp.Value{}, err
+	}
+	if len(c.messages) > 0 { // read by Do while it waited for its replies
+		v := c.messages[0]
+		c.messages[0] = resp.Value{}
+		c.messages = c.messages[1:]
+		return v, nil
 	}
 	w := c.watch(ctx)
 	defer w.stop()

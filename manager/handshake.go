@@ -112,9 +112,9 @@ func explainHandshake(err error) error {
 
 // ExchangeAll is Exchange reading one reply for every command even past
 // error replies, for steps a server may refuse without consequence (such as
-// CLIENT SETINFO on a server that predates it). Only a Redis server answers
-// every command of a pipeline, so use it after one step has shown the peer
-// is one.
+// CLIENT SETINFO on a server that predates it). A Redis server answers
+// every command of a pipeline; a peer that answers fewer makes it wait for
+// the handshake's deadline, and one that answers garbage fails it at once.
 func (hc *HandshakeConn) ExchangeAll(cmds ...[]byte) ([]resp.Value, error) {
 	return hc.exchange(cmds, false)
 }
