@@ -15,8 +15,11 @@
 // Connect dials a server with the default configuration; New takes a
 // Config. Both connect every manager before they return, and a failure is a
 // *ConnError naming the address and the cause, with nothing left running.
+// Connect takes "host:port" or a URL, which ParseURL reads into a Config:
+// redis://user:password@host:port/db, rediss:// for TLS, unix:///path, with
+// query keys such as protocol, client_name and dial_timeout.
 //
-//	c, err := redmux.Connect(ctx, "127.0.0.1:6379")
+//	c, err := redmux.Connect(ctx, "redis://app:secret@127.0.0.1:6379/2?protocol=3")
 //	if err != nil {
 //		return err
 //	}
@@ -24,14 +27,28 @@
 //
 // Zero fields of Config take their defaults: the Default constants and
 // DefaultManagers. New rejects a negative value, or one past its field's
-// upper bound, with a *ConfigError naming the field. ParseURL reads a
-// redis://user:password@host:port/db URL into a Config.
+// upper bound, with a *ConfigError naming the field. Username and Password
+// authenticate as an ACL user; a CredentialsProvider, asked at every connect
+// and reconnect, replaces them for rotated passwords and tokens. TLSConfig
+// turns on TLS (an empty ServerName is taken from Addr), Network "unix"
+// makes Addr a socket path, and Protocol chooses the RESP version.
 //
-// Every new connection, including each reconnect, first runs AUTH (when a
-// password is set), SELECT (when DB is not 0), CLIENT SETNAME (when
-// ClientName is set) and a PING that must be answered PONG, so a peer that
-// is not a Redis server fails Connect instead of answering commands
-// wrongly.
+// Every new connection, including each reconnect and each dedicated
+// connection, first sends HELLO 3 with AUTH and SETNAME folded in. With
+// Protocol 0 (the default), a server without HELLO (before Redis 6) gets
+// the RESP2 handshake instead: AUTH, CLIENT SETNAME and a PING that must be
+// answered PONG. Protocol 2 starts with that handshake; Protocol 3 fails on
+// a server without RESP3. Then SELECT runs when DB is not 0, and CLIENT
+// SETINFO reports the library's name and version (a server that refuses it
+// is not an error). Every reply is checked, so a peer that is not a Redis
+// server fails Connect instead of answering commands wrongly; errors name
+// the step, never the password. Client.Protocol reports the version the
+// connections speak.
+//
+// With RESP3, Config.OnPush receives the push frames that arrive on the
+// shared connections outside any reply; a push never completes a request.
+// It runs on a connection's reader goroutine and must not block. Pub/sub
+// messages never reach it: they are read with DedicatedConn.Receive.
 //
 // Clone returns another handle on the same managers, for a goroutine or a
 // component that closes its own handle.
@@ -82,7 +99,7 @@
 //	Float64    (float64, error)            doubles; integers; strings holding a number,
 //	                                       "inf", "-inf" and "nan" included
 //	Bool       (bool, error)               booleans; integers, true when not zero
-//	Strings    ([]string, error)           arrays and sets of elements Text accepts
+//	Strings    ([]string, error)           arrays, sets and pushes of elements Text accepts
 //	StringMap  (map[string]string, error)  RESP3 maps; RESP2 arrays of alternating keys and
 //	                                       values (an odd length is an error)
 //	Array      ([]Value, error)            arrays, sets and pushes; a map's keys and values,
