@@ -2,6 +2,7 @@ package redmux_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -207,6 +208,10 @@ func TestTLS(t *testing.T) {
 		require.NoError(t, err)
 		cfg.TLSConfig.RootCAs = srv.CA.Pool()
 		require.NoError(t, connect(cfg))
+	})
+	t.Run("TLSDialerAsDial", func(t *testing.T) {
+		d := &tls.Dialer{Config: srv.ClientConfig("127.0.0.1", false)}
+		require.NoError(t, connect(redmux.Config{Addr: srv.TLSAddr, Dial: d.DialContext}))
 	})
 	t.Run("MutualTLS", func(t *testing.T) {
 		require.NoError(t, connect(redmux.Config{Addr: mutual.TLSAddr, TLSConfig: mutual.ClientConfig("", true)}))
