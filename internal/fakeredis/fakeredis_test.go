@@ -214,7 +214,7 @@ func TestGetSet(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"OK", "value", "PONG", "ERR fakeredis.GetSet knows only GET, SET and PING"} {
+	for _, want := range []string{"OK", "value", "PONG", "ERR unknown command (fakeredis.GetSet knows only GET, SET and PING)"} {
 		if got := c.read(t); got != want {
 			t.Fatalf("got %q, want %q", got, want)
 		}

@@ -45,7 +45,9 @@ func (s *Server) serveGetSet(c *Conn) {
 		case "PING", "ping":
 			_, _ = w.WriteString("+PONG\r\n")
 		default:
-			_, _ = w.WriteString("-ERR fakeredis.GetSet knows only GET, SET and PING\r\n")
+			// As a server without the command says it: HELLO gets this too,
+			// so the client falls back to RESP2.
+			_, _ = w.WriteString("-ERR unknown command (fakeredis.GetSet knows only GET, SET and PING)\r\n")
 		}
 		if r.Buffered() == 0 {
 			if w.Flush() != nil {
