@@ -86,6 +86,16 @@ func add[T any](b *Batch, c cmd[T]) *Reply[T] {
 	return r
 }
 
+// addOrFail queues c, or records err (an argument that could not be
+// encoded), which fails the run before anything is sent.
+func addOrFail[T any](b *Batch, c cmd[T], err error) *Reply[T] {
+	if err != nil {
+		b.err = errors.Join(b.err, err)
+		return &Reply[T]{err: err}
+	}
+	return add(b, c)
+}
+
 // addMaybe queues c and returns its reply.
 func addMaybe[T any](b *Batch, c maybeCmd[T]) *MaybeReply[T] {
 	r := &MaybeReply[T]{err: ErrNotRun}
@@ -113,8 +123,14 @@ func (b *Batch) queue(req *manager.Request, deliver func(Value, error)) {
 // is the raw Value. An argument that cannot be encoded makes the run fail
 // before anything is sent. On a Client, a command that needs a dedicated
 // connection (blocking, or changing connection state) fails the run with
-// ErrNeedsDedicated; a DedicatedConn runs it.
+// ErrNeedsDedicated; a DedicatedConn runs it. Subscribe commands fail every
+// run: they belong to a Subscription.
 func (b *Batch) Do(name string, args ...any) *Reply[Value] {
+	if isSubscribe(name) {
+		err := errSubscribeHere(name)
+		b.err = errors.Join(b.err, err)
+		return &Reply[Value]{err: err}
+	}
 	req, err := anyCommand(name, args)
 	if err != nil {
 		b.err = errors.Join(b.err, err)

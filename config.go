@@ -96,6 +96,11 @@ type Config struct {
 	// MaxBatchBytes is the size at which a manager's writer stops adding
 	// queued requests to a batch and writes it (default 64 KiB).
 	MaxBatchBytes int
+	// SubscriptionBuffer is how many received messages each Subscription
+	// holds for its reader (default 1024). When it is full, newer messages
+	// are dropped and counted in SubscriptionStats.Dropped: a slow reader
+	// never holds up the connection, commands or other subscriptions.
+	SubscriptionBuffer int
 	// MaxDedicated bounds the dedicated connections open at once, used by
 	// Dedicated and by blocking commands given to Do (default 16).
 	MaxDedicated int

@@ -67,6 +67,9 @@ func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) err
 // the connection is closed after fn returns. Server error replies come
 // back as *RedisError.
 func (d *DedicatedConn) Do(ctx context.Context, name string, args ...any) (Value, error) {
+	if isSubscribe(name) {
+		return Value{}, errSubscribeHere(name)
+	}
 	req, err := anyCommand(name, args)
 	if err != nil {
 		return Value{}, err
@@ -131,7 +134,33 @@ func (c *Client) routeDo(ctx context.Context, name string, args []any) (v Value,
 		v, err := c.runBlocking(ctx, name, args)
 		return v, true, err
 	case routeConnState:
+		if isSubscribe(name) {
+			return Value{}, true, errSubscribeHere(name)
+		}
 		return Value{}, true, fmt.Errorf("%w: %s", ErrNeedsDedicated, commandLabel(name))
 	}
 	return Value{}, false, nil
 }
+
+// isSubscribe reports whether name starts or ends a pub/sub subscription,
+// which only a Subscription runs.
+func isSubscribe(name string) bool {
+	switch commandLabel(name) {
+	case "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE":
+		return true
+	}
+	return false
+}
+
+// errSubscribeHere is the error for a subscribe command given to Do or a
+// Batch. It matches ErrNeedsDedicated, as every connection-state command
+// does.
+func errSubscribeHere(name string) error { return &subscribeError{name: commandLabel(name)} }
+
+type subscribeError struct{ name string }
+
+func (e *subscribeError) Error() string {
+	return "redmux: " + e.name + " runs only in a Subscription: use Client.Subscribe, PSubscribe or SSubscribe"
+}
+
+func (e *subscribeError) Unwrap() error { return ErrNeedsDedicated }

@@ -28,6 +28,8 @@ const (
 	DefaultMaxInFlight   = 4096
 	DefaultMaxBatchBytes = 64 << 10
 	DefaultMaxDedicated  = 16
+	// DefaultSubscriptionBuffer is Config.SubscriptionBuffer's default.
+	DefaultSubscriptionBuffer = 1024
 	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
 	// more connections than this profitably (see BENCHMARKS.md).
 	maxDefaultManagers = 4
@@ -69,6 +71,7 @@ func (c Config) resolved() Config {
 	c.MaxInFlight = orInt(c.MaxInFlight, DefaultMaxInFlight)
 	c.MaxBatchBytes = orInt(c.MaxBatchBytes, DefaultMaxBatchBytes)
 	c.MaxDedicated = orInt(c.MaxDedicated, DefaultMaxDedicated)
+	c.SubscriptionBuffer = orInt(c.SubscriptionBuffer, DefaultSubscriptionBuffer)
 	c.Limits = c.Limits.Resolved()
 	if c.Network == "" {
 		c.Network = "tcp"

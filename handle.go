@@ -2,6 +2,7 @@ package redmux
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +21,7 @@ type Client struct {
 
 	pool           *pool.Pool
 	commandTimeout time.Duration
-	negotiated     *atomic.Int32 // the protocol the handshakes agreed on
+	shared         *shared
 	closed         atomic.Bool
 	released       chan struct{} // closed once this handle's Close has released its reference
 }
@@ -49,30 +50,74 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg = cfg.resolved()
-	negotiated := new(atomic.Int32)
-	p, err := pool.New(ctx, cfg.poolConfig(negotiated))
+	sh := &shared{commandTimeout: cfg.CommandTimeout, subscriptionBuffer: cfg.SubscriptionBuffer}
+	pc := cfg.poolConfig(&sh.negotiated)
+	sh.connConfig = pc.Manager
+	p, err := pool.New(ctx, pc)
 	if err != nil {
 		return nil, err
 	}
-	return newHandle(p, cfg.CommandTimeout, negotiated), nil
+	sh.pool = p
+	return newHandle(sh), nil
 }
 
-func newHandle(p *pool.Pool, commandTimeout time.Duration, negotiated *atomic.Int32) *Client {
-	c := &Client{pool: p, commandTimeout: commandTimeout, negotiated: negotiated, released: make(chan struct{})}
+// shared is what every handle of one pool has in common.
+type shared struct {
+	pool               *pool.Pool
+	commandTimeout     time.Duration
+	negotiated         atomic.Int32   // the protocol the handshakes agreed on
+	connConfig         manager.Config // how subscriptions dial their connections
+	subscriptionBuffer int
+
+	subsMu sync.Mutex
+	subs   map[*Subscription]struct{} // open subscriptions, ended with the pool
+}
+
+// track records an open subscription until it ends.
+func (sh *shared) track(s *Subscription) {
+	sh.subsMu.Lock()
+	defer sh.subsMu.Unlock()
+	if sh.subs == nil {
+		sh.subs = map[*Subscription]struct{}{}
+	}
+	sh.subs[s] = struct{}{}
+}
+
+func (sh *shared) untrack(s *Subscription) {
+	sh.subsMu.Lock()
+	defer sh.subsMu.Unlock()
+	delete(sh.subs, s)
+}
+
+// closeSubscriptions ends every open subscription and waits for them.
+func (sh *shared) closeSubscriptions() {
+	sh.subsMu.Lock()
+	open := make([]*Subscription, 0, len(sh.subs))
+	for s := range sh.subs {
+		open = append(open, s)
+	}
+	sh.subsMu.Unlock()
+	for _, s := range open {
+		_ = s.Close()
+	}
+}
+
+func newHandle(sh *shared) *Client {
+	c := &Client{pool: sh.pool, commandTimeout: sh.commandTimeout, shared: sh, released: make(chan struct{})}
 	c.commands = commands{r: c}
 	return c
 }
 
 // Protocol returns the RESP version the connections speak: 3, or 2 with
 // Config.Protocol 2 or on a server without HELLO (before Redis 6).
-func (c *Client) Protocol() int { return int(c.negotiated.Load()) }
+func (c *Client) Protocol() int { return int(c.shared.negotiated.Load()) }
 
 // Clone returns a new handle sharing this one's managers. Each handle must
 // be closed; the managers shut down when the last one is. Cloning a closed
 // handle, or racing with the close of the last handle, returns a handle
 // that is already closed.
 func (c *Client) Clone() *Client {
-	clone := newHandle(c.pool, c.commandTimeout, c.negotiated)
+	clone := newHandle(c.shared)
 	if c.closed.Load() || !c.pool.Retain() {
 		clone.closed.Store(true)
 		close(clone.released)
@@ -81,13 +126,18 @@ func (c *Client) Clone() *Client {
 }
 
 // Close closes this handle. Closing the last open handle shuts the managers
-// down (see the package documentation) and returns once every goroutine has
-// exited. Calling Close again, even concurrently, returns only once the
+// down (see the package documentation), ends every Subscription, and
+// returns once every goroutine has exited. Calling Close again, even concurrently, returns only once the
 // first call has done so. It always returns nil; the error is there for
 // io.Closer.
 func (c *Client) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		c.pool.Release()
+		select {
+		case <-c.pool.Closing(): // this was the last handle
+			c.shared.closeSubscriptions()
+		default:
+		}
 		close(c.released)
 		return nil
 	}

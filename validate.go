@@ -58,6 +58,7 @@ func (c Config) validate() error {
 		{"MaxInFlight", int64(c.MaxInFlight), limitMaxInFlight, ""},
 		{"MaxBatchBytes", int64(c.MaxBatchBytes), limitBatchBytes, ""},
 		{"MaxDedicated", int64(c.MaxDedicated), limitMaxDedicated, ""},
+		{"SubscriptionBuffer", int64(c.SubscriptionBuffer), limitQueueLen, ""},
 		{"Limits.MaxBulkLen", c.Limits.MaxBulkLen, limitBulkLen, ""},
 		{"Limits.MaxAggregateLen", c.Limits.MaxAggregateLen, limitAggregateLen, ""},
 		{"Limits.MaxDepth", int64(c.Limits.MaxDepth), limitDepth, ""},

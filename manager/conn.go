@@ -236,3 +236,26 @@ func (c *Conn) Interrupt() {
 
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
+
+// Send writes cmd without reading anything, within timeout: for a
+// connection whose replies one goroutine reads with Receive while others
+// send (a pub/sub subscription). It may run concurrently with Receive, not
+// with Do or another Send. A failed write breaks and closes the Conn, which
+// ends a Receive in progress.
+func (c *Conn) Send(cmd []byte, timeout time.Duration) error {
+	if err := c.usable(cmd); err != nil {
+		return err
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := c.nc.Write(cmd)
+	_ = c.nc.SetWriteDeadline(time.Time{})
+	if err != nil {
+		c.broken.Store(true)
+		_ = c.nc.Close()
+		if c.interrupted.Load() {
+			return ErrClosed
+		}
+		return &ConnError{Op: "write", Addr: c.addr, Cmd: commandName(cmd), Err: err}
+	}
+	return nil
+}

@@ -54,6 +54,7 @@ type Pool struct {
 	next            atomic.Uint32 // round-robin start for ties
 	refs            atomic.Int64  // open references; 0 means shut down
 	shutdownOnce    sync.Once
+	closing         chan struct{} // closed when shutdown begins
 
 	upMu sync.Mutex
 	up   chan struct{} // closed (and replaced) when a manager reconnects or shutdown begins
@@ -71,6 +72,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		reconnectWait:   cfg.ReconnectWait,
 		readRetry:       !cfg.DisableReadRetry,
 		up:              make(chan struct{}),
+		closing:         make(chan struct{}),
 	}
 	userOnReconnect := cfg.Manager.OnReconnect
 	cfg.Manager.OnReconnect = func() {
@@ -216,6 +218,7 @@ func (p *Pool) Retain() bool {
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
+			close(p.closing)
 			deadline := time.Now().Add(p.shutdownTimeout)
 			p.dedicated.close() // does not wait for leases
 			for _, m := range p.managers {
@@ -226,6 +229,10 @@ func (p *Pool) Release() {
 		})
 	}
 }
+
+// Closing is closed when the last reference is released and shutdown
+// begins, for what the pool's users run beside it (subscriptions).
+func (p *Pool) Closing() <-chan struct{} { return p.closing }
 
 // ManagerStats returns a snapshot of every manager's counters, in a slice
 // of the caller's own.

@@ -1,0 +1,344 @@
+package redmux
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
+)
+
+// subKind is one of the three kinds of subscription Redis has.
+type subKind int
+
+const (
+	kindChannel subKind = iota // SUBSCRIBE
+	kindPattern                // PSUBSCRIBE
+	kindShard                  // SSUBSCRIBE
+	kindCount
+)
+
+// command returns the (un)subscribe command of the kind.
+func (k subKind) command(subscribe bool) string {
+	names := [kindCount][2]string{
+		kindChannel: {"UNSUBSCRIBE", "SUBSCRIBE"},
+		kindPattern: {"PUNSUBSCRIBE", "PSUBSCRIBE"},
+		kindShard:   {"SUNSUBSCRIBE", "SSUBSCRIBE"},
+	}
+	if subscribe {
+		return names[k][1]
+	}
+	return names[k][0]
+}
+
+// confirmation is what the server sends once per name of a (un)subscribe
+// command, and what a caller of change waits for.
+type confirmation struct {
+	kind      subKind
+	subscribe bool
+	name      string
+}
+
+// confirmations maps a confirmation frame's first word to what it
+// confirms (the name comes from its second element).
+var confirmations = map[string]confirmation{
+	"subscribe":    {kindChannel, true, ""},
+	"unsubscribe":  {kindChannel, false, ""},
+	"psubscribe":   {kindPattern, true, ""},
+	"punsubscribe": {kindPattern, false, ""},
+	"ssubscribe":   {kindShard, true, ""},
+	"sunsubscribe": {kindShard, false, ""},
+}
+
+// sendTimeout bounds a (un)subscribe command's write.
+const sendTimeout = 5 * time.Second
+
+func newSubscription(sh *shared) *Subscription {
+	cfg := sh.connConfig
+	s := &Subscription{
+		dial:    func(ctx context.Context) (*manager.Conn, error) { return manager.Dial(ctx, cfg) },
+		backoff: backoff{min: cfg.BackoffMin, max: cfg.BackoffMax},
+		done:    make(chan struct{}),
+		waiters: map[confirmation][]chan error{},
+		buffer:  sh.subscriptionBuffer,
+		ready:   make(chan struct{}, 1),
+	}
+	for k := range s.subs {
+		s.subs[k] = map[string]bool{}
+	}
+	s.life, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// change (un)subscribes names of kind and waits for the server's
+// confirmation of each, or for ctx. The subscription's state changes at
+// once, whatever the wait's outcome: a reconnect subscribes to what it
+// holds.
+func (s *Subscription) change(ctx context.Context, kind subKind, subscribe bool, names []string) error {
+	waits, err := s.request(kind, subscribe, names)
+	if err != nil {
+		return err
+	}
+	for _, w := range waits {
+		select {
+		case err := <-w:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.life.Done():
+			return ErrClosed
+		}
+	}
+	return nil
+}
+
+// request records the change, registers a waiter per name and sends the
+// command if connected (if not, the reconnect sends it).
+func (s *Subscription) request(kind subKind, subscribe bool, names []string) ([]chan error, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.life.Err() != nil {
+		return nil, ErrClosed
+	}
+	if !subscribe && len(names) == 0 {
+		for name := range s.subs[kind] {
+			names = append(names, name)
+		}
+	}
+	waits := make([]chan error, len(names))
+	for i, name := range names {
+		if subscribe {
+			s.subs[kind][name] = true
+		} else {
+			delete(s.subs[kind], name)
+		}
+		waits[i] = make(chan error, 1)
+		key := confirmation{kind, subscribe, name}
+		s.waiters[key] = append(s.waiters[key], waits[i])
+	}
+	if len(names) > 0 && s.conn != nil {
+		args := append([]string{kind.command(subscribe)}, names...)
+		_ = s.conn.Send(resp.AppendCommandStrings(nil, args...), sendTimeout) // a failure ends the reader: the reconnect resends
+	}
+	return waits, nil
+}
+
+// run reads the connection until it fails, then reconnects and
+// resubscribes, until Close or the Client's shutdown.
+func (s *Subscription) run(conn *manager.Conn, clientClosing <-chan struct{}) {
+	defer close(s.done)
+	stop := context.AfterFunc(s.life, func() { s.interrupt() })
+	defer stop()
+	go func() {
+		select {
+		case <-clientClosing:
+			s.cancel()
+		case <-s.life.Done():
+		}
+	}()
+	for conn != nil {
+		s.read(conn)
+		_ = conn.Close()
+		conn = s.reconnect()
+	}
+	s.failWaiters(ErrClosed)
+}
+
+// interrupt ends the connection in use, for Close.
+func (s *Subscription) interrupt() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		s.conn.Interrupt()
+	}
+}
+
+// read handles what conn receives until it fails.
+func (s *Subscription) read(conn *manager.Conn) {
+	for {
+		v, err := conn.Receive(s.life)
+		if err != nil {
+			s.mu.Lock()
+			s.conn = nil
+			s.mu.Unlock()
+			return
+		}
+		s.handle(v)
+	}
+}
+
+// handle sorts one frame: a message, a confirmation, or anything else
+// (a PONG, a refusal), which wakes no one but errors every waiter.
+func (s *Subscription) handle(v Value) {
+	if err := v.Err(); err != nil {
+		s.failWaiters(err)
+		return
+	}
+	parts, err := v.Array()
+	if err != nil || len(parts) < 3 {
+		return
+	}
+	word, _ := parts[0].Text()
+	switch word {
+	case "message", "smessage":
+		s.deliver(Message{Channel: text(parts[1]), Payload: payload(parts[2])}, word == "smessage")
+		return
+	case "pmessage":
+		if len(parts) == 4 {
+			s.deliver(Message{Pattern: text(parts[1]), Channel: text(parts[2]), Payload: payload(parts[3])}, false)
+		}
+		return
+	}
+	if c, ok := confirmations[word]; ok {
+		c.name = text(parts[1])
+		s.confirm(c)
+	}
+}
+
+func text(v Value) string {
+	t, _ := v.Text()
+	return t
+}
+
+func payload(v Value) []byte {
+	b, _ := v.Bytes()
+	if b == nil {
+		b = []byte{}
+	}
+	return b
+}
+
+// deliver buffers m if it is still wanted and there is room.
+func (s *Subscription) deliver(m Message, shard bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if shard {
+		m.Pattern = "" // smessage carries no pattern
+		if !s.subs[kindShard][m.Channel] {
+			return
+		}
+	} else if !s.wanted(m) {
+		return
+	}
+	if len(s.queue) >= s.buffer {
+		s.dropped.Add(1)
+		return
+	}
+	s.queue = append(s.queue, m)
+	s.delivered.Add(1)
+	s.signal()
+}
+
+// wanted reports whether m's channel, pattern or shard channel is still
+// subscribed to. The caller holds mu.
+func (s *Subscription) wanted(m Message) bool {
+	if m.Pattern != "" {
+		return s.subs[kindPattern][m.Pattern]
+	}
+	return s.subs[kindChannel][m.Channel] || s.subs[kindShard][m.Channel]
+}
+
+// confirm wakes the first caller waiting for c.
+func (s *Subscription) confirm(c confirmation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ws := s.waiters[c]; len(ws) > 0 {
+		ws[0] <- nil
+		if len(ws) == 1 {
+			delete(s.waiters, c)
+		} else {
+			s.waiters[c] = ws[1:]
+		}
+	}
+}
+
+// failWaiters wakes every waiting caller with err.
+func (s *Subscription) failWaiters(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, ws := range s.waiters {
+		for _, w := range ws {
+			w <- err
+		}
+		delete(s.waiters, key)
+	}
+}
+
+// reconnect dials until it succeeds or the subscription closes, then
+// subscribes again to everything. It returns nil once closed.
+func (s *Subscription) reconnect() *manager.Conn {
+	var base time.Duration // the first attempt is at once
+	for {
+		if base > 0 {
+			t := time.NewTimer(jitter(base))
+			select {
+			case <-t.C:
+			case <-s.life.Done():
+				t.Stop()
+				return nil
+			}
+		}
+		conn, err := s.dial(s.life)
+		if s.life.Err() != nil {
+			if conn != nil {
+				_ = conn.Close()
+			}
+			return nil
+		}
+		if err == nil && s.resubscribe(conn) {
+			s.reconnects.Add(1)
+			return conn
+		}
+		base = s.backoff.grow(base)
+	}
+}
+
+// resubscribe sends every subscription on conn, and releases the callers
+// waiting for an unsubscribe: the new connection is not subscribed to what
+// they left. It reports false if the write failed.
+func (s *Subscription) resubscribe(conn *manager.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, ws := range s.waiters {
+		if !key.subscribe {
+			for _, w := range ws {
+				w <- nil
+			}
+			delete(s.waiters, key)
+		}
+	}
+	var cmd []byte
+	for kind, names := range s.subs {
+		if len(names) == 0 {
+			continue
+		}
+		args := []string{subKind(kind).command(true)}
+		for name := range names {
+			args = append(args, name)
+		}
+		cmd = resp.AppendCommandStrings(cmd, args...)
+	}
+	if len(cmd) > 0 && conn.Send(cmd, sendTimeout) != nil {
+		_ = conn.Close()
+		return false
+	}
+	s.conn = conn
+	return true
+}
+
+// backoff is the wait between reconnect attempts, as the managers have
+// it: the first at once, then doubling from min up to max, each drawn at
+// random from its upper half.
+type backoff struct{ min, max time.Duration }
+
+func (b backoff) grow(d time.Duration) time.Duration {
+	if d == 0 {
+		return b.min
+	}
+	return min(2*d, b.max)
+}
+
+func jitter(d time.Duration) time.Duration { return d/2 + rand.N(d/2+1) }
