@@ -618,3 +618,55 @@ func TestPubSubCommandsRefused(t *testing.T) {
 		assert.Equal(t, "v", string(v))
 	})
 }
+
+// TestSubscriptionReceiveAfterCloseReturnsErrClosed: messages still
+// buffered when the subscription is closed, by Close or by closing the
+// last Client handle, are not handed out afterwards: Receive returns
+// ErrClosed at once.
+func TestSubscriptionReceiveAfterCloseReturnsErrClosed(t *testing.T) {
+	srv := redistest.StartT(t)
+	forEachPubSubProtocol(t, srv, redmux.Config{}, func(t *testing.T, ctx context.Context, c *redmux.Client, name func(string) string) {
+		ch := name("buffered")
+		c2, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Protocol: c.Protocol()})
+		require.NoError(t, err)
+		defer func() { _ = c2.Close() }() // closed below; this is for a failure before
+		sub, err := c.Subscribe(ctx, ch)
+		require.NoError(t, err)
+		viaClient, err := c2.Subscribe(ctx, ch)
+		require.NoError(t, err)
+		for i := range 3 {
+			mustPublish(t, ctx, c, ch, fmt.Sprintf("unread %d", i), 2)
+		}
+		testwait.Eventually(t, "3 messages buffered in each subscription", func() bool {
+			return sub.Stats().Delivered == 3 && viaClient.Stats().Delivered == 3
+		})
+
+		require.NoError(t, sub.Close())
+		m, err := sub.Receive(ctx)
+		assert.ErrorIs(t, err, redmux.ErrClosed, "Receive after Close returned %+v", m)
+
+		require.NoError(t, c2.Close()) // its last handle
+		m, err = viaClient.Receive(ctx)
+		assert.ErrorIs(t, err, redmux.ErrClosed, "Receive after closing the client returned %+v", m)
+	})
+}
+
+// TestSubscriptionUnsubscribeDiscardsBuffered: a message buffered before
+// Unsubscribe is not delivered after Unsubscribe returned, not even once
+// the channel is subscribed to again.
+func TestSubscriptionUnsubscribeDiscardsBuffered(t *testing.T) {
+	srv := redistest.StartT(t)
+	forEachPubSubProtocol(t, srv, redmux.Config{}, func(t *testing.T, ctx context.Context, c *redmux.Client, name func(string) string) {
+		ch := name("stale")
+		sub, err := c.Subscribe(ctx, ch)
+		require.NoError(t, err)
+		defer sub.Close()
+		mustPublish(t, ctx, c, ch, "before unsubscribe", 1)
+		testwait.Eventually(t, "the message to be buffered", func() bool { return sub.Stats().Delivered == 1 })
+
+		require.NoError(t, sub.Unsubscribe(ctx, ch))
+		require.NoError(t, sub.Subscribe(ctx, ch))
+		mustPublish(t, ctx, c, ch, "after subscribing again", 1)
+		assert.Equal(t, plainMsg(ch, "after subscribing again"), subReceive(t, ctx, sub))
+	})
+}
