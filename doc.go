@@ -157,9 +157,10 @@
 // pipeline with other callers. Blocking commands (BLPOP, BRPOP, BLMOVE,
 // BZPOPMIN, XREAD and XREADGROUP with BLOCK, WAIT, ...) given to Do run on a
 // dedicated connection by themselves. Commands that change the
-// connection's state (MULTI, EXEC, WATCH, SUBSCRIBE, SELECT, MONITOR, CLIENT
-// REPLY, ...) are refused by Do with ErrNeedsDedicated: run them inside
-// Dedicated, which lends a connection of its own to a function:
+// connection's state (MULTI, EXEC, WATCH, SELECT, MONITOR, CLIENT REPLY,
+// ...) are refused by Do with ErrNeedsDedicated: run them inside
+// Dedicated, which lends a connection of its own to a function (pub/sub
+// has its own API, below):
 //
 //	err := c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
 //		if _, err := conn.Do(ctx, "WATCH", "balance"); err != nil {
@@ -170,10 +171,45 @@
 //	})
 //
 // A DedicatedConn has Do, the typed commands, RunBatch, and Receive for
-// messages the server sends unasked (pub/sub). When the function returns,
-// the connection is reused if it is clean and closed if it holds state (an
-// open MULTI or WATCH, a SELECT, a subscription) or failed. At most
+// what the server sends unasked (MONITOR's lines, for instance). When the
+// function returns, the connection is reused if it is clean and closed if
+// it holds state (an open MULTI or WATCH, a SELECT) or failed. At most
 // Config.MaxDedicated are open at once.
+//
+// # Pub/sub
+//
+// Subscribe, PSubscribe and SSubscribe return a Subscription once the
+// server has confirmed every channel; Publish and SPublish post messages.
+//
+//	sub, err := c.Subscribe(ctx, "orders")
+//	if err != nil {
+//		return err
+//	}
+//	defer sub.Close()
+//	for {
+//		msg, err := sub.Receive(ctx) // or range over sub.Messages()
+//		if err != nil {
+//			return err
+//		}
+//		handle(msg.Channel, msg.Payload)
+//	}
+//
+// Each Subscription has a connection of its own and a goroutine reading
+// it, so it never delays commands. Received messages wait in a buffer of
+// Config.SubscriptionBuffer messages; when it is full, newer messages are
+// dropped and counted (Stats().Dropped) rather than hold anything up, as
+// Redis itself drops a subscriber that falls too far behind. A Receive
+// whose context ends returns the context's error and leaves the
+// subscription intact. After a lost connection the subscription
+// reconnects with backoff, runs the handshake again and resubscribes to
+// everything on its own; messages published meanwhile are lost, and
+// Stats().Reconnects counts such gaps. Subscribe, Unsubscribe and their
+// pattern and shard forms change a live subscription, each returning once
+// the server confirmed it; after an unsubscribe returns, nothing more is
+// delivered for those channels. Close ends a subscription, and closing the
+// last Client handle ends them all: Messages' channel closes and Receive
+// returns ErrClosed. SUBSCRIBE and its kin given to Do, Pipeline, a Batch
+// or a DedicatedConn are refused with an error that points here.
 //
 // # Errors
 //

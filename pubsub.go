@@ -56,14 +56,14 @@ type Subscription struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the connection goroutine has returned
 
-	mu       sync.Mutex
-	conn     *manager.Conn               // nil while reconnecting
-	subs     [kindCount]map[string]bool  // what is subscribed, by kind
-	waiters  map[confirmation][]chan error
-	queue    []Message
-	buffer   int
-	ready    chan struct{} // signalled (buffered, for one) when queue grows
-	out      chan Message  // Messages(), made on first use
+	mu      sync.Mutex
+	conn    *manager.Conn              // nil while reconnecting
+	subs    [kindCount]map[string]bool // what is subscribed, by kind
+	waiters map[confirmation][]chan error
+	queue   []Message
+	buffer  int
+	ready   chan struct{} // signalled (buffered, for one) when queue grows
+	out     chan Message  // Messages(), made on first use
 
 	delivered, dropped, reconnects atomic.Uint64
 }
