@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"sync"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 
@@ -225,4 +226,41 @@ func ExampleClient_Dedicated() {
 	// Output:
 	// committed: true
 	// 0
+}
+
+// A Subscription has a connection of its own. Subscribe returns once the
+// server confirmed the channel, so a message published afterwards reaches
+// it; Receive waits for the next one, no longer than its context.
+func ExampleClient_Subscribe() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	sub, err := c.Subscribe(ctx, "news")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sub.Close()
+
+	n, err := c.Publish(ctx, "news", "hello")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("receivers:", n)
+
+	msg, err := sub.Receive(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s: %s\n", msg.Channel, msg.Payload)
+	// Output:
+	// receivers: 1
+	// news: hello
 }
