@@ -580,8 +580,8 @@ func TestSSubscribeSPublish(t *testing.T) {
 }
 
 // TestPubSubCommandsRefused: pub/sub commands given to Client.Do,
-// Pipeline or DedicatedConn.Do fail at once, pointing to Subscribe, and
-// leave the connections usable.
+// Pipeline, a Batch or DedicatedConn.Do fail at once (DedicatedConn.Do's
+// error points to Subscribe), and leave the connections usable.
 func TestPubSubCommandsRefused(t *testing.T) {
 	srv := redistest.StartT(t)
 	forEachPubSubProtocol(t, srv, redmux.Config{}, func(t *testing.T, ctx context.Context, c *redmux.Client, name func(string) string) {
@@ -593,6 +593,10 @@ func TestPubSubCommandsRefused(t *testing.T) {
 		}
 		_, err := c.Pipeline(call, []any{"PING"}, []any{"SUBSCRIBE", "x"})
 		assert.Error(t, err, "Pipeline with SUBSCRIBE")
+		b := redmux.NewBatch()
+		b.Do("PING")
+		b.Do("SUBSCRIBE", "x")
+		assert.Error(t, c.RunBatch(call, b), "Client.RunBatch with SUBSCRIBE")
 
 		err = c.Dedicated(call, func(conn *redmux.DedicatedConn) error {
 			for _, cmd := range []string{"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"} {
@@ -602,6 +606,9 @@ func TestPubSubCommandsRefused(t *testing.T) {
 					assert.False(t, errors.Is(err, context.DeadlineExceeded), "DedicatedConn.Do %s timed out instead of failing", cmd)
 				}
 			}
+			b := redmux.NewBatch()
+			b.Do("SUBSCRIBE", "x")
+			assert.Error(t, conn.RunBatch(call, b), "DedicatedConn.RunBatch with SUBSCRIBE")
 			v, err := conn.Do(call, "PING")
 			if assert.NoError(t, err, "the dedicated connection after the refusals") {
 				s, _ := v.Text()
