@@ -29,7 +29,11 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	req.ReadOnly = true
 	for _, entry := range cmds {
 		name, args, err := splitEntry(entry)
-		if err == nil && routeOf(name, args) != routeShared {
+		switch {
+		case err != nil:
+		case isSubscribe(name):
+			err = errSubscribeHere(name)
+		case routeOf(name, args) != routeShared:
 			err = &pipelineRouteError{name: commandLabel(name)}
 		}
 		if err == nil {

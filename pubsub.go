@@ -54,7 +54,7 @@ type Subscription struct {
 
 	life   context.Context // ends with Close
 	cancel context.CancelFunc
-	done   chan struct{} // closed when the connection goroutine has returned
+	wg     sync.WaitGroup // the subscription's goroutines; Add only under mu before cancel
 
 	mu      sync.Mutex
 	conn    *manager.Conn              // nil while reconnecting
@@ -78,14 +78,23 @@ func (c *Client) subscribe(ctx context.Context, kind subKind, names []string) (*
 	conn, err := s.dial(ctx)
 	if err != nil {
 		s.cancel()
-		close(s.done)
 		return nil, err
 	}
 	s.conn = conn
 	c.shared.track(s)
+	s.wg.Add(2)
 	go func() {
+		defer s.wg.Done()
 		defer c.shared.untrack(s)
-		s.run(conn, c.pool.Closing())
+		s.run(conn)
+	}()
+	go func() { // ends the subscription with the Client
+		defer s.wg.Done()
+		select {
+		case <-c.pool.Closing():
+			s.cancel()
+		case <-s.life.Done():
+		}
 	}()
 	if err := s.change(ctx, kind, true, names); err != nil {
 		_ = s.Close()
@@ -164,6 +173,11 @@ func (s *Subscription) Messages() <-chan Message {
 	defer s.mu.Unlock()
 	if s.out == nil {
 		s.out = make(chan Message)
+		if s.life.Err() != nil {
+			close(s.out)
+			return s.out
+		}
+		s.wg.Add(1)
 		go s.forward(s.out)
 	}
 	return s.out
@@ -171,6 +185,7 @@ func (s *Subscription) Messages() <-chan Message {
 
 // forward feeds Messages' channel until Close.
 func (s *Subscription) forward(out chan<- Message) {
+	defer s.wg.Done()
 	defer close(out)
 	for {
 		m, err := s.next(nil, nil)
@@ -194,8 +209,10 @@ func (s *Subscription) Stats() SubscriptionStats {
 // closes, and Receive returns ErrClosed. It returns once the
 // subscription's goroutines have exited. Calling it again does nothing.
 func (s *Subscription) Close() error {
-	s.cancel()
-	<-s.done
+	s.mu.Lock()
+	s.cancel() // under mu: no goroutine is added after it
+	s.mu.Unlock()
+	s.wg.Wait()
 	return nil
 }
 
@@ -203,6 +220,9 @@ func (s *Subscription) Close() error {
 // stop closes (then ctxErr's error) or the subscription closes.
 func (s *Subscription) next(stop <-chan struct{}, ctxErr func() error) (Message, error) {
 	for {
+		if s.life.Err() != nil {
+			return Message{}, ErrClosed // what is buffered is dropped with it
+		}
 		if m, ok := s.pop(); ok {
 			return m, nil
 		}

@@ -59,7 +59,6 @@ func newSubscription(sh *shared) *Subscription {
 	s := &Subscription{
 		dial:    func(ctx context.Context) (*manager.Conn, error) { return manager.Dial(ctx, cfg) },
 		backoff: backoff{min: cfg.BackoffMin, max: cfg.BackoffMax},
-		done:    make(chan struct{}),
 		waiters: map[confirmation][]chan error{},
 		buffer:  sh.subscriptionBuffer,
 		ready:   make(chan struct{}, 1),
@@ -119,6 +118,9 @@ func (s *Subscription) request(kind subKind, subscribe bool, names []string) ([]
 		key := confirmation{kind, subscribe, name}
 		s.waiters[key] = append(s.waiters[key], waits[i])
 	}
+	if !subscribe {
+		s.discardUnwanted()
+	}
 	if len(names) > 0 && s.conn != nil {
 		args := append([]string{kind.command(subscribe)}, names...)
 		_ = s.conn.Send(resp.AppendCommandStrings(nil, args...), sendTimeout) // a failure ends the reader: the reconnect resends
@@ -126,19 +128,25 @@ func (s *Subscription) request(kind subKind, subscribe bool, names []string) ([]
 	return waits, nil
 }
 
+// discardUnwanted drops the buffered messages no subscription wants any
+// more, so that subscribing to a channel again does not bring back what
+// was buffered before its unsubscribe. The caller holds mu.
+func (s *Subscription) discardUnwanted() {
+	kept := s.queue[:0]
+	for _, m := range s.queue {
+		if s.wanted(m) {
+			kept = append(kept, m)
+		}
+	}
+	clear(s.queue[len(kept):])
+	s.queue = kept
+}
+
 // run reads the connection until it fails, then reconnects and
 // resubscribes, until Close or the Client's shutdown.
-func (s *Subscription) run(conn *manager.Conn, clientClosing <-chan struct{}) {
-	defer close(s.done)
+func (s *Subscription) run(conn *manager.Conn) {
 	stop := context.AfterFunc(s.life, func() { s.interrupt() })
 	defer stop()
-	go func() {
-		select {
-		case <-clientClosing:
-			s.cancel()
-		case <-s.life.Done():
-		}
-	}()
 	for conn != nil {
 		s.read(conn)
 		_ = conn.Close()

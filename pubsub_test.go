@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -676,4 +678,40 @@ func TestSubscriptionUnsubscribeDiscardsBuffered(t *testing.T) {
 		mustPublish(t, ctx, c, ch, "after subscribing again", 1)
 		assert.Equal(t, plainMsg(ch, "after subscribing again"), subReceive(t, ctx, sub))
 	})
+}
+
+// subscriptionGoroutines lists the goroutines running Subscription code.
+func subscriptionGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var found []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "redmux.(*Subscription)") {
+			found = append(found, g)
+		}
+	}
+	return found
+}
+
+// TestRegressionSubscriptionCloseReturnsBeforeGoroutinesExit: Close (of a
+// subscription, and of the last Client handle) returned while the
+// Messages forwarder, the client-closing watcher and the end of the
+// reader were still running; only goleak's retries hid it. Checked here
+// at once, without retrying.
+func TestRegressionSubscriptionCloseReturnsBeforeGoroutinesExit(t *testing.T) {
+	srv := redistest.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr})
+	require.NoError(t, err)
+	a, err := c.Subscribe(ctx, "a")
+	require.NoError(t, err)
+	_ = a.Messages()
+	b, err := c.PSubscribe(ctx, "b.*")
+	require.NoError(t, err)
+	_ = b.Messages()
+
+	require.NoError(t, a.Close())
+	require.NoError(t, c.Close()) // ends b
+	assert.Empty(t, subscriptionGoroutines(), "goroutines still running after Close returned")
 }
