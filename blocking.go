@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/redmux/redmux/manager"
 )
 
 // blockingTimeout returns how long a blocking command asks the server to
@@ -109,4 +111,35 @@ func (c *Client) blockingContext(ctx context.Context, name string, args []any) (
 		return context.WithTimeout(ctx, d+c.commandTimeout)
 	}
 	return context.WithTimeout(ctx, c.commandTimeout)
+}
+
+// blockingFor is blockingContext for a typed blocking command, which
+// knows how long it asks the server to wait (0: no limit).
+func (c *Client) blockingFor(ctx context.Context, wait time.Duration) (context.Context, context.CancelFunc) {
+	if c.commandTimeout <= 0 || wait == 0 {
+		return ctx, func() {}
+	}
+	if _, has := ctx.Deadline(); has {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, wait+c.commandTimeout)
+}
+
+// runBlocking runs a typed blocking command on a dedicated connection of
+// its own, so it never stalls a shared pipeline.
+func (c *Client) runBlocking(ctx context.Context, req *manager.Request, wait time.Duration) (Value, error) {
+	ctx, cancel := c.blockingFor(ctx, wait)
+	defer cancel()
+	var v Value
+	ran := false
+	err := c.Dedicated(ctx, func(conn *DedicatedConn) error {
+		ran = true
+		var err error
+		v, err = conn.run(ctx, req)
+		return err
+	})
+	if !ran {
+		req.Release()
+	}
+	return v, err
 }

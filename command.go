@@ -2,6 +2,7 @@ package redmux
 
 import (
 	"context"
+	"time"
 
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/resp"
@@ -19,6 +20,9 @@ import (
 // DedicatedConn are runners.
 type runner interface {
 	run(ctx context.Context, req *manager.Request) (Value, error)
+	// runBlocking runs a command that may make the server wait up to
+	// wait (0: no limit) before it answers: never on a shared pipeline.
+	runBlocking(ctx context.Context, req *manager.Request, wait time.Duration) (Value, error)
 }
 
 // commands carries the typed command helpers. Client and DedicatedConn
@@ -44,6 +48,27 @@ func run[T any](ctx context.Context, r runner, c cmd[T]) (T, error) {
 	if err != nil {
 		var zero T
 		return zero, err
+	}
+	return c.decode(v)
+}
+
+// runBlocking sends a blocking command c on r (see runner.runBlocking).
+func runBlocking[T any](ctx context.Context, r runner, c cmd[T], wait time.Duration) (T, error) {
+	v, err := r.runBlocking(ctx, c.req, wait)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return c.decode(v)
+}
+
+// runMaybeBlocking is runBlocking for a reply that may be absent (a
+// blocking pop that timed out).
+func runMaybeBlocking[T any](ctx context.Context, r runner, c maybeCmd[T], wait time.Duration) (T, bool, error) {
+	v, err := r.runBlocking(ctx, c.req, wait)
+	if err != nil {
+		var zero T
+		return zero, false, err
 	}
 	return c.decode(v)
 }

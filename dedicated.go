@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redmux/redmux/manager"
 	"github.com/redmux/redmux/pool"
@@ -78,6 +79,12 @@ func (d *DedicatedConn) Do(ctx context.Context, name string, args ...any) (Value
 	return d.run(ctx, req)
 }
 
+// runBlocking runs a typed blocking command: on a dedicated connection,
+// as any other, bounded by ctx alone.
+func (d *DedicatedConn) runBlocking(ctx context.Context, req *manager.Request, _ time.Duration) (Value, error) {
+	return d.run(ctx, req)
+}
+
 // run makes a DedicatedConn a runner of typed commands.
 func (d *DedicatedConn) run(ctx context.Context, req *manager.Request) (Value, error) {
 	vals, err := d.lease.Conn().Do(ctx, req.Cmd, 1)
@@ -112,9 +119,9 @@ func (d *DedicatedConn) track(name string, args []any) {
 	}
 }
 
-// runBlocking runs a blocking command given to Client.Do on a dedicated
+// doBlocking runs a blocking command given to Client.Do on a dedicated
 // connection, so that it never stalls a shared pipeline.
-func (c *Client) runBlocking(ctx context.Context, name string, args []any) (Value, error) {
+func (c *Client) doBlocking(ctx context.Context, name string, args []any) (Value, error) {
 	ctx, cancel := c.blockingContext(ctx, name, args)
 	defer cancel()
 	var v Value
@@ -131,7 +138,7 @@ func (c *Client) runBlocking(ctx context.Context, name string, args []any) (Valu
 func (c *Client) routeDo(ctx context.Context, name string, args []any) (v Value, routed bool, err error) {
 	switch routeOf(name, args) {
 	case routeBlocking:
-		v, err := c.runBlocking(ctx, name, args)
+		v, err := c.doBlocking(ctx, name, args)
 		return v, true, err
 	case routeConnState:
 		if isSubscribe(name) {
