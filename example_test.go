@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -263,4 +265,100 @@ func ExampleClient_Subscribe() {
 	// Output:
 	// receivers: 1
 	// news: hello
+}
+
+// Watch runs an optimistic transaction; the loop retries it when another
+// client changed a watched key in between (ErrTxAborted).
+func ExampleClient_Watch() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	increment := func(tx *redmux.Tx) error {
+		v, _, err := tx.Get(ctx, "counter")
+		if err != nil {
+			return err
+		}
+		n, _ := strconv.Atoi(string(v))
+		_, err = tx.Exec(ctx, []any{"SET", "counter", n + 1})
+		return err
+	}
+	for range 3 {
+		for {
+			err := c.Watch(ctx, increment, "counter")
+			if !errors.Is(err, redmux.ErrTxAborted) {
+				if err != nil {
+					log.Fatal(err)
+				}
+				break
+			}
+		}
+	}
+	v, _, _ := c.Get(ctx, "counter")
+	fmt.Println(string(v))
+	// Output: 3
+}
+
+// A Script runs by its digest and sends its source only when the server
+// does not have it.
+func ExampleNewScript() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	setIfHigher := redmux.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
+return 0`)
+	for _, score := range []int{10, 5, 12} {
+		v, err := setIfHigher.Run(ctx, c, []string{"best"}, score)
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, _ := v.Int64()
+		fmt.Println(score, n == 1)
+	}
+	// Output:
+	// 10 true
+	// 5 false
+	// 12 true
+}
+
+// Scan walks the keyspace a page at a time; breaking out of the loop ends
+// it.
+func ExampleClient_Scan() {
+	addr, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	c, err := redmux.Connect(ctx, addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	for _, k := range []string{"user:1", "user:2", "order:1"} {
+		if err := c.Set(ctx, k, []byte("x")); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var users []string
+	for key, err := range c.Scan(ctx, "user:*", 100) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		users = append(users, key)
+	}
+	sort.Strings(users)
+	fmt.Println(users)
+	// Output: [user:1 user:2]
 }
