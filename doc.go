@@ -211,6 +211,16 @@
 // returns ErrClosed. SUBSCRIBE and its kin given to Do, Pipeline, a Batch
 // or a DedicatedConn are refused with an error that points here.
 //
+// # Transactions, scripts and scans
+//
+// Client.Watch runs a function with a Tx whose connection WATCHes keys;
+// Tx.Exec sends MULTI, the commands and EXEC in one write and returns
+// ErrTxAborted when a watched key changed (retry the Watch). Client.Multi
+// runs MULTI/EXEC on the shared connections as one queue entry. NewScript
+// runs Lua by digest with EVALSHA, falling back to EVAL once on NOSCRIPT.
+// Scan, ScanType, HScan, SScan and ZScan are iter.Seq2 iterators: break
+// to stop, and an error is yielded once at the end.
+//
 // # Errors
 //
 // Every error can be inspected with errors.Is and errors.As:
