@@ -10,6 +10,7 @@ import (
 // would stall the shared pipeline it joined.
 var blockingHelpers = map[string]bool{
 	"BLPop": true, "BRPop": true, "BLMove": true, "BZPopMin": true, "BZPopMax": true,
+	"XRead": true, "XReadGroup": true,
 }
 
 // TestEveryTypedCommandHasABatchCounterpart: a command defined once is
