@@ -274,3 +274,20 @@ func TestRedisErrorMessageIsTheServers(t *testing.T) {
 		assert.True(t, strings.HasPrefix(err.Error(), "ERR"), err.Error())
 	})
 }
+
+// TestRegressionArgTypeErrorIndexAlwaysZero: Do reported every refused
+// argument as argument 0; Index is the argument's position in the
+// command, the name being 0.
+func TestRegressionArgTypeErrorIndexAlwaysZero(t *testing.T) {
+	srv := redistest.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 1})
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Do(ctx, "SET", "k", time.Second)
+	var ate *redmux.ArgTypeError
+	require.ErrorAs(t, err, &ate)
+	assert.Equal(t, 2, ate.Index)
+	assert.Contains(t, err.Error(), "time.Duration")
+}

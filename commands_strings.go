@@ -261,3 +261,177 @@ func keyIntCmd(name, key string) cmd[int64] {
 	req.Cmd = resp.AppendBulkString(req.Cmd, key)
 	return cmd[int64]{req, decodeInt}
 }
+
+// The commands below follow the package's type conventions: a string's
+// value is []byte in arguments and results, a key is a string, a count or
+// length is an int64, a duration is a time.Duration.
+
+// GetDel returns the value stored at key and deletes the key (GETDEL,
+// Redis 6.2). A missing key returns found == false and a nil error.
+func (c *commands) GetDel(ctx context.Context, key string) (value []byte, found bool, err error) {
+	return runMaybe(ctx, c.r, keyMaybeBytesCmd("GETDEL", key))
+}
+
+// GetDel queues GETDEL; see Client.GetDel.
+func (b *Batch) GetDel(key string) *MaybeReply[[]byte] {
+	return addMaybe(b, keyMaybeBytesCmd("GETDEL", key))
+}
+
+// keyMaybeBytesCmd is a command of one key answering a value or null.
+func keyMaybeBytesCmd(name, key string) maybeCmd[[]byte] {
+	req := command(name, 1)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	return maybeCmd[[]byte]{req, decodeBytesOrAbsent}
+}
+
+// GetExOptions are GETEX's options. The zero value changes nothing: GETEX
+// then reads like GET.
+type GetExOptions struct {
+	// TTL, when positive, sets the key's expiry, with millisecond
+	// precision (PX); a positive TTL under a millisecond counts as one.
+	// Zero leaves the expiry alone; a negative TTL is the server's error.
+	TTL time.Duration
+	// Persist removes the key's expiry (PERSIST). Setting it together
+	// with a TTL is the server's error.
+	Persist bool
+}
+
+// GetEx returns the value stored at key and changes its expiry (GETEX,
+// Redis 6.2). A missing key returns found == false and a nil error, and
+// nothing is changed.
+func (c *commands) GetEx(ctx context.Context, key string, opts GetExOptions) (value []byte, found bool, err error) {
+	return runMaybe(ctx, c.r, getExCmd(key, opts))
+}
+
+// GetEx queues GETEX; see Client.GetEx.
+func (b *Batch) GetEx(key string, opts GetExOptions) *MaybeReply[[]byte] {
+	return addMaybe(b, getExCmd(key, opts))
+}
+
+func getExCmd(key string, opts GetExOptions) maybeCmd[[]byte] {
+	args := 1
+	if opts.TTL != 0 {
+		args += 2
+	}
+	if opts.Persist {
+		args++
+	}
+	req := command("GETEX", args)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	if opts.TTL != 0 {
+		req.Cmd = resp.AppendBulkString(req.Cmd, "PX")
+		req.Cmd = resp.AppendBulkInt(req.Cmd, ttlMillis(opts.TTL))
+	}
+	if opts.Persist {
+		req.Cmd = resp.AppendBulkString(req.Cmd, "PERSIST")
+	}
+	return maybeCmd[[]byte]{req, decodeBytesOrAbsent}
+}
+
+// IncrByFloat adds delta to the number at key (a missing key counts as 0)
+// and returns the result (INCRBYFLOAT).
+func (c *commands) IncrByFloat(ctx context.Context, key string, delta float64) (float64, error) {
+	return run(ctx, c.r, incrByFloatCmd(key, delta))
+}
+
+// IncrByFloat queues INCRBYFLOAT; see Client.IncrByFloat.
+func (b *Batch) IncrByFloat(key string, delta float64) *Reply[float64] {
+	return add(b, incrByFloatCmd(key, delta))
+}
+
+func incrByFloatCmd(key string, delta float64) cmd[float64] {
+	req := command("INCRBYFLOAT", 2)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	req.Cmd = resp.AppendBulkFloat(req.Cmd, delta)
+	return cmd[float64]{req, decodeFloat}
+}
+
+// decodeFloat accepts a RESP3 double and a RESP2 bulk string alike.
+func decodeFloat(v Value) (float64, error) { return v.Float64() }
+
+// DecrBy subtracts delta from the integer at key and returns the result.
+func (c *commands) DecrBy(ctx context.Context, key string, delta int64) (int64, error) {
+	return run(ctx, c.r, keyInt64Cmd("DECRBY", key, delta))
+}
+
+// DecrBy queues DECRBY; see Client.DecrBy.
+func (b *Batch) DecrBy(key string, delta int64) *Reply[int64] {
+	return add(b, keyInt64Cmd("DECRBY", key, delta))
+}
+
+// keyInt64Cmd is a command of one key and one integer answering an
+// integer.
+func keyInt64Cmd(name, key string, n int64) cmd[int64] {
+	req := command(name, 2)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	req.Cmd = resp.AppendBulkInt(req.Cmd, n)
+	return cmd[int64]{req, decodeInt}
+}
+
+// Append appends value to the string at key (creating it) and returns the
+// string's new length in bytes.
+func (c *commands) Append(ctx context.Context, key string, value []byte) (int64, error) {
+	return run(ctx, c.r, appendCmd(key, value))
+}
+
+// Append queues APPEND; see Client.Append.
+func (b *Batch) Append(key string, value []byte) *Reply[int64] { return add(b, appendCmd(key, value)) }
+
+func appendCmd(key string, value []byte) cmd[int64] {
+	req := command("APPEND", 2)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	req.Cmd = resp.AppendBulk(req.Cmd, value)
+	return cmd[int64]{req, decodeInt}
+}
+
+// StrLen returns the length in bytes of the string at key, 0 for a missing
+// key.
+func (c *commands) StrLen(ctx context.Context, key string) (int64, error) {
+	return run(ctx, c.r, keyIntCmd("STRLEN", key))
+}
+
+// StrLen queues STRLEN; see Client.StrLen.
+func (b *Batch) StrLen(key string) *Reply[int64] { return add(b, keyIntCmd("STRLEN", key)) }
+
+// GetRange returns the bytes of the string at key from start to end, both
+// inclusive; negative offsets count from the end (-1 is the last byte).
+// A missing key, like a range outside the string, gives an empty slice.
+func (c *commands) GetRange(ctx context.Context, key string, start, end int64) ([]byte, error) {
+	return run(ctx, c.r, getRangeCmd(key, start, end))
+}
+
+// GetRange queues GETRANGE; see Client.GetRange.
+func (b *Batch) GetRange(key string, start, end int64) *Reply[[]byte] {
+	return add(b, getRangeCmd(key, start, end))
+}
+
+func getRangeCmd(key string, start, end int64) cmd[[]byte] {
+	req := command("GETRANGE", 3)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	req.Cmd = resp.AppendBulkInt(req.Cmd, start)
+	req.Cmd = resp.AppendBulkInt(req.Cmd, end)
+	return cmd[[]byte]{req, decodeBytes}
+}
+
+// decodeBytes decodes a string reply that is never null.
+func decodeBytes(v Value) ([]byte, error) { return v.Bytes() }
+
+// SetRange overwrites the string at key from offset on with value,
+// padding with zero bytes if the string is shorter than offset, and
+// returns the string's new length in bytes.
+func (c *commands) SetRange(ctx context.Context, key string, offset int64, value []byte) (int64, error) {
+	return run(ctx, c.r, setRangeCmd(key, offset, value))
+}
+
+// SetRange queues SETRANGE; see Client.SetRange.
+func (b *Batch) SetRange(key string, offset int64, value []byte) *Reply[int64] {
+	return add(b, setRangeCmd(key, offset, value))
+}
+
+func setRangeCmd(key string, offset int64, value []byte) cmd[int64] {
+	req := command("SETRANGE", 3)
+	req.Cmd = resp.AppendBulkString(req.Cmd, key)
+	req.Cmd = resp.AppendBulkInt(req.Cmd, offset)
+	req.Cmd = resp.AppendBulk(req.Cmd, value)
+	return cmd[int64]{req, decodeInt}
+}

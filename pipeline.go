@@ -2,6 +2,7 @@ package redmux
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/redmux/redmux/manager"
@@ -79,9 +80,13 @@ func splitEntry(entry []any) (string, []any, error) {
 func appendAnyCommand(dst []byte, name string, args []any) ([]byte, error) {
 	dst = resp.AppendArrayHeader(dst, len(args)+1)
 	dst = resp.AppendBulkString(dst, name)
-	for _, a := range args {
+	for i, a := range args {
 		var err error
 		if dst, err = resp.AppendArg(dst, a); err != nil {
+			var ate *resp.ArgTypeError
+			if errors.As(err, &ate) {
+				ate.Index = i + 1 // the name is argument 0
+			}
 			return dst, err
 		}
 	}

@@ -1,0 +1,183 @@
+package redmux_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redmux/redmux"
+)
+
+// TestTypedStringCommands: GETDEL, GETEX, INCRBYFLOAT, DECRBY, APPEND,
+// STRLEN, GETRANGE and SETRANGE on a Client, in a Batch and on a
+// DedicatedConn, in both protocols, with missing keys and WRONGTYPE.
+func TestTypedStringCommands(t *testing.T) {
+	forEachProtocol(t, func(t *testing.T, ctx context.Context, c *redmux.Client, prefix string) {
+		k := func(name string) string { return prefix + name }
+		var rerr *redmux.RedisError
+		_, err := c.Do(ctx, "RPUSH", k("list"), "x")
+		require.NoError(t, err)
+
+		t.Run("Client", func(t *testing.T) {
+			n, err := c.Append(ctx, k("s"), []byte("Hello"))
+			require.NoError(t, err)
+			assert.EqualValues(t, 5, n)
+			n, err = c.Append(ctx, k("s"), []byte(" World"))
+			require.NoError(t, err)
+			assert.EqualValues(t, 11, n)
+			_, err = c.Append(ctx, k("list"), []byte("x"))
+			assert.ErrorAs(t, err, &rerr)
+
+			n, err = c.StrLen(ctx, k("s"))
+			require.NoError(t, err)
+			assert.EqualValues(t, 11, n)
+			n, err = c.StrLen(ctx, k("missing"))
+			require.NoError(t, err)
+			assert.Zero(t, n)
+			_, err = c.StrLen(ctx, k("list"))
+			assert.ErrorAs(t, err, &rerr)
+
+			r, err := c.GetRange(ctx, k("s"), 0, 4)
+			require.NoError(t, err)
+			assert.Equal(t, "Hello", string(r))
+			r, err = c.GetRange(ctx, k("s"), -5, -1)
+			require.NoError(t, err)
+			assert.Equal(t, "World", string(r))
+			r, err = c.GetRange(ctx, k("missing"), 0, -1)
+			require.NoError(t, err)
+			assert.Empty(t, r)
+
+			n, err = c.SetRange(ctx, k("s"), 6, []byte("Redis"))
+			require.NoError(t, err)
+			assert.EqualValues(t, 11, n)
+			v, _, err := c.Get(ctx, k("s"))
+			require.NoError(t, err)
+			assert.Equal(t, "Hello Redis", string(v))
+			n, err = c.SetRange(ctx, k("padded"), 3, []byte("x"))
+			require.NoError(t, err)
+			assert.EqualValues(t, 4, n)
+			v, _, err = c.Get(ctx, k("padded"))
+			require.NoError(t, err)
+			assert.Equal(t, []byte{0, 0, 0, 'x'}, v)
+
+			f, err := c.IncrByFloat(ctx, k("f"), 10.5)
+			require.NoError(t, err)
+			assert.Equal(t, 10.5, f)
+			f, err = c.IncrByFloat(ctx, k("f"), -0.25)
+			require.NoError(t, err)
+			assert.Equal(t, 10.25, f)
+			_, err = c.IncrByFloat(ctx, k("s"), 1)
+			assert.ErrorAs(t, err, &rerr)
+
+			n, err = c.DecrBy(ctx, k("n"), 5)
+			require.NoError(t, err)
+			assert.EqualValues(t, -5, n)
+			n, err = c.DecrBy(ctx, k("n"), -7)
+			require.NoError(t, err)
+			assert.EqualValues(t, 2, n)
+			_, err = c.DecrBy(ctx, k("s"), 1)
+			assert.ErrorAs(t, err, &rerr)
+
+			require.NoError(t, c.Set(ctx, k("ex"), []byte("v")))
+			v, found, err := c.GetEx(ctx, k("ex"), redmux.GetExOptions{TTL: time.Minute})
+			require.NoError(t, err)
+			assert.True(t, found)
+			assert.Equal(t, "v", string(v))
+			ttl, err := c.TTL(ctx, k("ex"))
+			require.NoError(t, err)
+			assert.True(t, ttl > 50*time.Second && ttl <= time.Minute, "TTL %v", ttl)
+			_, found, err = c.GetEx(ctx, k("ex"), redmux.GetExOptions{Persist: true})
+			require.NoError(t, err)
+			assert.True(t, found)
+			ttl, err = c.TTL(ctx, k("ex"))
+			require.NoError(t, err)
+			assert.Equal(t, redmux.TTLPersistent, ttl)
+			v, found, err = c.GetEx(ctx, k("ex"), redmux.GetExOptions{})
+			require.NoError(t, err)
+			assert.True(t, found)
+			assert.Equal(t, "v", string(v))
+			_, found, err = c.GetEx(ctx, k("missing"), redmux.GetExOptions{TTL: time.Minute})
+			require.NoError(t, err)
+			assert.False(t, found)
+			_, _, err = c.GetEx(ctx, k("ex"), redmux.GetExOptions{TTL: time.Minute, Persist: true})
+			assert.ErrorAs(t, err, &rerr, "TTL and Persist together")
+			_, _, err = c.GetEx(ctx, k("list"), redmux.GetExOptions{})
+			assert.ErrorAs(t, err, &rerr)
+
+			v, found, err = c.GetDel(ctx, k("ex"))
+			require.NoError(t, err)
+			assert.True(t, found)
+			assert.Equal(t, "v", string(v))
+			_, found, err = c.GetDel(ctx, k("ex"))
+			require.NoError(t, err)
+			assert.False(t, found, "GETDEL deleted the key")
+			require.NoError(t, c.Set(ctx, k("empty"), []byte{}))
+			v, found, err = c.GetDel(ctx, k("empty"))
+			require.NoError(t, err)
+			assert.True(t, found)
+			assert.NotNil(t, v)
+			assert.Empty(t, v)
+			_, _, err = c.GetDel(ctx, k("list"))
+			assert.ErrorAs(t, err, &rerr)
+		})
+
+		t.Run("Batch", func(t *testing.T) {
+			b := redmux.NewBatch()
+			app := b.Append(k("b"), []byte("abc"))
+			strlen := b.StrLen(k("b"))
+			setRange := b.SetRange(k("b"), 1, []byte("XY"))
+			getRange := b.GetRange(k("b"), 0, -1)
+			incrF := b.IncrByFloat(k("bf"), 1.5)
+			decrBy := b.DecrBy(k("bn"), 3)
+			getEx := b.GetEx(k("b"), redmux.GetExOptions{TTL: 1500 * time.Millisecond})
+			getExMissing := b.GetEx(k("missing"), redmux.GetExOptions{})
+			getDel := b.GetDel(k("b"))
+			getDelMissing := b.GetDel(k("b"))
+			wrong := b.StrLen(k("list"))
+			require.NoError(t, c.RunBatch(ctx, b))
+			assert.EqualValues(t, 3, app.Val())
+			assert.EqualValues(t, 3, strlen.Val())
+			assert.EqualValues(t, 3, setRange.Val())
+			assert.Equal(t, "aXY", string(getRange.Val()))
+			assert.Equal(t, 1.5, incrF.Val())
+			assert.EqualValues(t, -3, decrBy.Val())
+			v, found, err := getEx.Result()
+			require.NoError(t, err)
+			assert.True(t, found)
+			assert.Equal(t, "aXY", string(v))
+			_, found, err = getExMissing.Result()
+			require.NoError(t, err)
+			assert.False(t, found)
+			v, found, err = getDel.Result()
+			require.NoError(t, err)
+			assert.True(t, found)
+			assert.Equal(t, "aXY", string(v))
+			_, found, err = getDelMissing.Result()
+			require.NoError(t, err)
+			assert.False(t, found)
+			assert.ErrorAs(t, wrong.Err(), &rerr)
+		})
+
+		t.Run("DedicatedConn", func(t *testing.T) {
+			require.NoError(t, c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+				n, err := conn.Append(ctx, k("d"), []byte("xyz"))
+				require.NoError(t, err)
+				assert.EqualValues(t, 3, n)
+				r, err := conn.GetRange(ctx, k("d"), 1, 1)
+				require.NoError(t, err)
+				assert.Equal(t, "y", string(r))
+				f, err := conn.IncrByFloat(ctx, k("df"), 0.1)
+				require.NoError(t, err)
+				assert.Equal(t, 0.1, f)
+				v, found, err := conn.GetDel(ctx, k("d"))
+				require.NoError(t, err)
+				assert.True(t, found)
+				assert.Equal(t, "xyz", string(v))
+				return nil
+			}))
+		})
+	})
+}
