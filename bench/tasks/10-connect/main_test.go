@@ -14,7 +14,7 @@ func TestRun(t *testing.T) {
 	if err := run(context.Background(), srv.Addr, &out); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := out.String(), "url: client name reports\nacl: connected as app\ntls: configured for redis.example.com\n"; got != want {
+	if got, want := out.String(), "url: connected\nacl: connected\ntls: configured for redis.example.com\n"; got != want {
 		t.Errorf("output:\n%s\nwant:\n%s", got, want)
 	}
 }
