@@ -57,11 +57,16 @@
 //
 // # Commands
 //
-// The typed commands cover the common cases: Get, Set, SetWith, MGet, MSet,
-// Incr, IncrBy, Decr, Del, Exists, Expire, TTL, Ping and Echo. Each is
-// available on a Client, on a DedicatedConn and, as a deferred result, on a
-// Batch. Get reports a missing key as found == false with a nil error,
-// which is not the same as an empty value:
+// Typed commands cover strings, keys, hashes, lists, sets, sorted sets,
+// streams, HyperLogLog, bitmaps, geo, server, scripting and pub/sub. Each
+// is available on a Client, a DedicatedConn and a Tx and, except the
+// blocking ones, as a deferred result in a Batch. Stored data (string
+// values, hash values, list elements, stream field values) is []byte;
+// names (keys, fields, members, stream IDs) are strings. Blocking helpers
+// (BLPop, BRPop, BLMove, BZPopMin, BZPopMax, XRead and XReadGroup with
+// Block) take their timeout and run on a dedicated connection. A reply that
+// may be absent comes with found; Get reports a missing key as found ==
+// false with a nil error, which is not the same as an empty value:
 //
 //	val, found, err := c.Get(ctx, "greeting")
 //

@@ -74,29 +74,23 @@ func (c *Client) SScan(ctx context.Context, key, match string, count int64) iter
 	}
 }
 
-// ScoredMember is a sorted-set member and its score, as ZScan yields them.
-type ScoredMember struct {
-	Member string
-	Score  float64
-}
-
 // ZScan iterates over the members of the sorted set at key matching match,
 // with their scores, with ZSCAN, under Scan's rules.
-func (c *Client) ZScan(ctx context.Context, key, match string, count int64) iter.Seq2[ScoredMember, error] {
-	return func(yield func(ScoredMember, error) bool) {
+func (c *Client) ZScan(ctx context.Context, key, match string, count int64) iter.Seq2[Z, error] {
+	return func(yield func(Z, error) bool) {
 		scanPages(ctx, c, "ZSCAN", key, match, count, "", func(page []Value) bool {
 			for i := 0; i+1 < len(page); i += 2 {
 				score, err := page[i+1].Float64()
 				if err != nil {
-					yield(ScoredMember{}, err)
+					yield(Z{}, err)
 					return false
 				}
-				if !yield(ScoredMember{Member: text(page[i]), Score: score}, nil) {
+				if !yield(Z{Member: text(page[i]), Score: score}, nil) {
 					return false
 				}
 			}
 			return true
-		}, func(err error) { yield(ScoredMember{}, err) })
+		}, func(err error) { yield(Z{}, err) })
 	}
 }
 
