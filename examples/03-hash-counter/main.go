@@ -30,18 +30,14 @@ func run(ctx context.Context, addr string, w io.Writer) error {
 	defer c.Close()
 
 	for _, field := range []string{"views", "clicks", "views", "views", "shares"} {
-		if _, err := c.Do(ctx, "HINCRBY", "page:home", field, 1); err != nil {
+		if _, err := c.HIncrBy(ctx, "page:home", field, 1); err != nil {
 			return err
 		}
 	}
-	v, err := c.Do(ctx, "HGETALL", "page:home")
+	counts, err := c.HGetAll(ctx, "page:home")
 	if err != nil {
 		return err
 	}
-	counts, err := v.StringMap()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(w, counts)
+	fmt.Fprintf(w, "%s\n", counts) // %s prints the []byte counts as text
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"time"
 
 	"github.com/redmux/redmux"
 )
@@ -29,22 +30,18 @@ func run(ctx context.Context, addr string, w io.Writer) error {
 	}
 	defer c.Close()
 
-	if _, err := c.Do(ctx, "RPUSH", "jobs", "resize:1", "resize:2", "email:7"); err != nil {
+	if _, err := c.RPush(ctx, "jobs", []byte("resize:1"), []byte("resize:2"), []byte("email:7")); err != nil {
 		return err
 	}
 	for {
-		v, err := c.Do(ctx, "BLPOP", "jobs", 1)
+		job, found, err := c.BLPop(ctx, time.Second, "jobs")
 		if err != nil {
 			return err
 		}
-		if v.IsNull() {
+		if !found {
 			break // no job for a second: the queue is drained
 		}
-		popped, err := v.Strings()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, "processed", popped[1])
+		fmt.Fprintf(w, "processed %s\n", job.Value)
 	}
 	fmt.Fprintln(w, "queue drained")
 	return nil
