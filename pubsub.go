@@ -56,6 +56,7 @@ type Subscription struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the subscription's goroutines; Add only under mu before cancel
 
+	sendMu  sync.Mutex // one (un)subscribe write at a time, never held with mu
 	mu      sync.Mutex
 	conn    *manager.Conn              // nil while reconnecting
 	subs    [kindCount]map[string]bool // what is subscribed, by kind

@@ -75,9 +75,17 @@ func newSubscription(sh *shared) *Subscription {
 // once, whatever the wait's outcome: a reconnect subscribes to what it
 // holds.
 func (s *Subscription) change(ctx context.Context, kind subKind, subscribe bool, names []string) error {
-	waits, err := s.request(kind, subscribe, names)
+	waits, conn, cmd, err := s.request(kind, subscribe, names)
 	if err != nil {
 		return err
+	}
+	if conn != nil {
+		// Sent outside mu, so that a stuck write cannot hold up the reader
+		// or Close; sendMu keeps one write at a time. A failure ends the
+		// reader, and the reconnect resends everything.
+		s.sendMu.Lock()
+		_ = conn.Send(cmd, sendTimeout)
+		s.sendMu.Unlock()
 	}
 	for _, w := range waits {
 		select {
@@ -86,6 +94,7 @@ func (s *Subscription) change(ctx context.Context, kind subKind, subscribe bool,
 				return err
 			}
 		case <-ctx.Done():
+			s.forget(waits)
 			return ctx.Err()
 		case <-s.life.Done():
 			return ErrClosed
@@ -94,20 +103,44 @@ func (s *Subscription) change(ctx context.Context, kind subKind, subscribe bool,
 	return nil
 }
 
-// request records the change, registers a waiter per name and sends the
-// command if connected (if not, the reconnect sends it).
-func (s *Subscription) request(kind subKind, subscribe bool, names []string) ([]chan error, error) {
+// forget removes the waiters of a caller that stopped waiting.
+func (s *Subscription) forget(waits []chan error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := make(map[chan error]bool, len(waits))
+	for _, w := range waits {
+		gone[w] = true
+	}
+	for key, ws := range s.waiters {
+		kept := ws[:0]
+		for _, w := range ws {
+			if !gone[w] {
+				kept = append(kept, w)
+			}
+		}
+		if len(kept) == 0 {
+			delete(s.waiters, key)
+		} else {
+			s.waiters[key] = kept
+		}
+	}
+}
+
+// request records the change and registers a waiter per name; when
+// connected it returns the connection and the command to send (if not, the
+// reconnect sends everything).
+func (s *Subscription) request(kind subKind, subscribe bool, names []string) (waits []chan error, send *manager.Conn, cmd []byte, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.life.Err() != nil {
-		return nil, ErrClosed
+		return nil, nil, nil, ErrClosed
 	}
 	if !subscribe && len(names) == 0 {
 		for name := range s.subs[kind] {
 			names = append(names, name)
 		}
 	}
-	waits := make([]chan error, len(names))
+	waits = make([]chan error, len(names))
 	for i, name := range names {
 		if subscribe {
 			s.subs[kind][name] = true
@@ -122,10 +155,10 @@ func (s *Subscription) request(kind subKind, subscribe bool, names []string) ([]
 		s.discardUnwanted()
 	}
 	if len(names) > 0 && s.conn != nil {
-		args := append([]string{kind.command(subscribe)}, names...)
-		_ = s.conn.Send(resp.AppendCommandStrings(nil, args...), sendTimeout) // a failure ends the reader: the reconnect resends
+		send = s.conn
+		cmd = resp.AppendCommandStrings(nil, append([]string{kind.command(subscribe)}, names...)...)
 	}
-	return waits, nil
+	return waits, send, cmd, nil
 }
 
 // discardUnwanted drops the buffered messages no subscription wants any
@@ -145,23 +178,14 @@ func (s *Subscription) discardUnwanted() {
 // run reads the connection until it fails, then reconnects and
 // resubscribes, until Close or the Client's shutdown.
 func (s *Subscription) run(conn *manager.Conn) {
-	stop := context.AfterFunc(s.life, func() { s.interrupt() })
-	defer stop()
+	// Receive and the dials watch s.life: Close ends them without a
+	// callback goroutine of its own.
 	for conn != nil {
 		s.read(conn)
 		_ = conn.Close()
 		conn = s.reconnect()
 	}
 	s.failWaiters(ErrClosed)
-}
-
-// interrupt ends the connection in use, for Close.
-func (s *Subscription) interrupt() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn != nil {
-		s.conn.Interrupt()
-	}
 }
 
 // read handles what conn receives until it fails.
@@ -182,7 +206,7 @@ func (s *Subscription) read(conn *manager.Conn) {
 // (a PONG, a refusal), which wakes no one but errors every waiter.
 func (s *Subscription) handle(v Value) {
 	if err := v.Err(); err != nil {
-		s.failWaiters(err)
+		s.refused(err)
 		return
 	}
 	parts, err := v.Array()
@@ -249,30 +273,48 @@ func (s *Subscription) wanted(m Message) bool {
 	return s.subs[kindChannel][m.Channel] || s.subs[kindShard][m.Channel]
 }
 
-// confirm wakes the first caller waiting for c.
+// confirm wakes every caller waiting for c: the name is now (un)subscribed,
+// whoever asked. (A resubscription sends each name once, however many
+// callers wait for it.)
 func (s *Subscription) confirm(c confirmation) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ws := s.waiters[c]; len(ws) > 0 {
-		ws[0] <- nil
-		if len(ws) == 1 {
-			delete(s.waiters, c)
-		} else {
-			s.waiters[c] = ws[1:]
-		}
+	for _, w := range s.waiters[c] {
+		w <- nil
 	}
+	delete(s.waiters, c)
 }
 
 // failWaiters wakes every waiting caller with err.
 func (s *Subscription) failWaiters(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.failWaitersLocked(err)
+}
+
+func (s *Subscription) failWaitersLocked(err error) {
 	for key, ws := range s.waiters {
 		for _, w := range ws {
 			w <- err
 		}
 		delete(s.waiters, key)
 	}
+}
+
+// refused handles an error reply, which on a subscribed connection answers
+// a refused (un)subscribe (an ACL denial, say). Which command it answers
+// is not known, so every waiting caller gets it, and the names they were
+// subscribing to are forgotten: their callers were told it failed, and a
+// refused name must not be sent again at each reconnect.
+func (s *Subscription) refused(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key := range s.waiters {
+		if key.subscribe {
+			delete(s.subs[key.kind], key.name)
+		}
+	}
+	s.failWaitersLocked(err)
 }
 
 // reconnect dials until it succeeds or the subscription closes, then
@@ -320,14 +362,9 @@ func (s *Subscription) resubscribe(conn *manager.Conn) bool {
 	}
 	var cmd []byte
 	for kind, names := range s.subs {
-		if len(names) == 0 {
-			continue
+		for name := range names { // one command per name: a refusal takes only its own
+			cmd = resp.AppendCommandStrings(cmd, subKind(kind).command(true), name)
 		}
-		args := []string{subKind(kind).command(true)}
-		for name := range names {
-			args = append(args, name)
-		}
-		cmd = resp.AppendCommandStrings(cmd, args...)
 	}
 	if len(cmd) > 0 && conn.Send(cmd, sendTimeout) != nil {
 		_ = conn.Close()

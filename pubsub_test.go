@@ -715,3 +715,69 @@ func TestRegressionSubscriptionCloseReturnsBeforeGoroutinesExit(t *testing.T) {
 	require.NoError(t, c.Close()) // ends b
 	assert.Empty(t, subscriptionGoroutines(), "goroutines still running after Close returned")
 }
+
+// TestRegressionRefusedChannelPoisonsResubscribe: a channel the server
+// refused (an ACL denial) stayed in the subscription and was sent again
+// with the others at the next reconnect, where Redis refused the whole
+// command: after the reconnect nothing was subscribed, silently.
+func TestRegressionRefusedChannelPoisonsResubscribe(t *testing.T) {
+	srv := redistest.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	admin, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 1})
+	require.NoError(t, err)
+	defer admin.Close()
+	_, err = admin.Do(ctx, "ACL", "SETUSER", "limited", "on", ">pw", "resetchannels", "&good", "+@all", "~*")
+	require.NoError(t, err)
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("RESP%d", proto), func(t *testing.T) {
+			c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Username: "limited", Password: "pw", Protocol: proto,
+				BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
+			require.NoError(t, err)
+			defer c.Close()
+			sub, err := c.Subscribe(ctx, "good")
+			require.NoError(t, err)
+			defer sub.Close()
+			var rerr *redmux.RedisError
+			require.ErrorAs(t, sub.Subscribe(ctx, "bad"), &rerr, "the ACL refuses it")
+
+			_, err = admin.Do(ctx, "CLIENT", "KILL", "USER", "limited")
+			require.NoError(t, err)
+			testwait.Eventually(t, "the subscription to reconnect", func() bool { return sub.Stats().Reconnects >= 1 })
+			testwait.Eventually(t, "good to have its subscriber back", func() bool {
+				n, err := admin.Publish(ctx, "good", "m")
+				return err == nil && n == 1
+			})
+			m, err := sub.Receive(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, "good", m.Channel)
+		})
+	}
+}
+
+// TestRegressionDuplicateNamesHangWhileReconnecting: waiters outnumbered
+// confirmations when one name was asked for twice (or by two callers)
+// while the subscription reconnected: the resubscription sends each name
+// once, its confirmation woke one waiter, and the other call hung until
+// its context ended.
+func TestRegressionDuplicateNamesHangWhileReconnecting(t *testing.T) {
+	srv := redistest.StartT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := redmux.New(ctx, redmux.Config{Addr: srv.Addr, Managers: 1, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	sub, err := c.Subscribe(ctx, "a")
+	require.NoError(t, err)
+	defer sub.Close()
+
+	srv.Kill()
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { done <- sub.Subscribe(ctx, "x", "x") }()
+	}
+	require.NoError(t, srv.Restart(ctx))
+	for range 2 {
+		require.NoError(t, testwait.WaitFor(t, done, "Subscribe of a duplicated name across the reconnect"))
+	}
+}

@@ -133,7 +133,7 @@ func (c *Conn) Receive(ctx context.Context) (resp.Value, error) {
 		c.messages = c.messages[1:]
 		return v, nil
 	}
-	w := c.watch(ctx)
+	w := c.watchReads(ctx)
 	defer w.stop()
 	if err := c.rd.Await(); err != nil {
 		if ctxErr := contextEnded(ctx); ctxErr != nil && !c.interrupted.Load() {
@@ -168,21 +168,32 @@ func (c *Conn) usable(cmd []byte) error {
 // no late callback can set one.
 type deadlineWatch struct {
 	nc      net.Conn
+	set     func(time.Time) error // SetDeadline, or SetReadDeadline for Receive
 	unwatch func() bool
 	mu      sync.Mutex
 	stopped bool
 }
 
 func (c *Conn) watch(ctx context.Context) *deadlineWatch {
-	w := &deadlineWatch{nc: c.nc}
+	return c.watchWith(ctx, c.nc.SetDeadline)
+}
+
+// watchReads is watch for Receive: it bounds reads only, so that a Send
+// running beside it keeps its own write deadline.
+func (c *Conn) watchReads(ctx context.Context) *deadlineWatch {
+	return c.watchWith(ctx, c.nc.SetReadDeadline)
+}
+
+func (c *Conn) watchWith(ctx context.Context, setDeadline func(time.Time) error) *deadlineWatch {
+	w := &deadlineWatch{nc: c.nc, set: setDeadline}
 	if deadline, ok := ctx.Deadline(); ok {
-		_ = c.nc.SetDeadline(deadline)
+		_ = setDeadline(deadline)
 	}
 	w.unwatch = context.AfterFunc(ctx, func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if !w.stopped {
-			_ = w.nc.SetDeadline(time.Unix(1, 0))
+			_ = w.set(time.Unix(1, 0))
 		}
 	})
 	return w
@@ -193,7 +204,7 @@ func (w *deadlineWatch) stop() {
 	w.mu.Lock()
 	w.stopped = true
 	w.mu.Unlock()
-	_ = w.nc.SetDeadline(time.Time{})
+	_ = w.set(time.Time{})
 }
 
 // contextEnded returns ctx's error, or DeadlineExceeded when its deadline
