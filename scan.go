@@ -27,7 +27,7 @@ func (c *Client) Scan(ctx context.Context, match string, count int64) iter.Seq2[
 // "set", "zset", "hash", "stream"; "" for every type).
 func (c *Client) ScanType(ctx context.Context, match string, count int64, keyType string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		scanPages(ctx, c, "SCAN", "", match, count, keyType, func(page []Value) bool {
+		scanPages(ctx, c, "SCAN", nil, match, count, keyType, func(page []Value) bool {
 			for _, v := range page {
 				if !yield(text(v), nil) {
 					return false
@@ -48,7 +48,7 @@ type HashField struct {
 // HSCAN, under Scan's rules.
 func (c *Client) HScan(ctx context.Context, key, match string, count int64) iter.Seq2[HashField, error] {
 	return func(yield func(HashField, error) bool) {
-		scanPages(ctx, c, "HSCAN", key, match, count, "", func(page []Value) bool {
+		scanPages(ctx, c, "HSCAN", &key, match, count, "", func(page []Value) bool {
 			for i := 0; i+1 < len(page); i += 2 {
 				if !yield(HashField{Field: text(page[i]), Value: payload(page[i+1])}, nil) {
 					return false
@@ -63,7 +63,7 @@ func (c *Client) HScan(ctx context.Context, key, match string, count int64) iter
 // SSCAN, under Scan's rules.
 func (c *Client) SScan(ctx context.Context, key, match string, count int64) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		scanPages(ctx, c, "SSCAN", key, match, count, "", func(page []Value) bool {
+		scanPages(ctx, c, "SSCAN", &key, match, count, "", func(page []Value) bool {
 			for _, v := range page {
 				if !yield(text(v), nil) {
 					return false
@@ -78,7 +78,7 @@ func (c *Client) SScan(ctx context.Context, key, match string, count int64) iter
 // with their scores, with ZSCAN, under Scan's rules.
 func (c *Client) ZScan(ctx context.Context, key, match string, count int64) iter.Seq2[Z, error] {
 	return func(yield func(Z, error) bool) {
-		scanPages(ctx, c, "ZSCAN", key, match, count, "", func(page []Value) bool {
+		scanPages(ctx, c, "ZSCAN", &key, match, count, "", func(page []Value) bool {
 			for i := 0; i+1 < len(page); i += 2 {
 				score, err := page[i+1].Float64()
 				if err != nil {
@@ -97,7 +97,8 @@ func (c *Client) ZScan(ctx context.Context, key, match string, count int64) iter
 // scanPages runs a SCAN-family command from cursor 0 until the server
 // returns cursor 0 again, handing each page of elements to page; it stops
 // when page returns false, and reports the first error to fail.
-func scanPages(ctx context.Context, d Doer, name, key, match string, count int64, keyType string,
+// key is nil for SCAN, which takes none (an empty key is a valid key).
+func scanPages(ctx context.Context, d Doer, name string, key *string, match string, count int64, keyType string,
 	page func([]Value) bool, fail func(error)) {
 	cursor := "0"
 	for {
@@ -106,8 +107,8 @@ func scanPages(ctx context.Context, d Doer, name, key, match string, count int64
 			return
 		}
 		args := make([]any, 0, 8)
-		if key != "" {
-			args = append(args, key)
+		if key != nil {
+			args = append(args, *key)
 		}
 		args = append(args, cursor)
 		if match != "" {
