@@ -217,6 +217,7 @@ func (b *Batch) ZRange(key string, args ZRangeArgs) *Reply[[]string] {
 }
 
 // ZRangeWithScores returns the members in the range with their scores.
+// Redis refuses WITHSCORES with ByLex.
 func (c *commands) ZRangeWithScores(ctx context.Context, key string, args ZRangeArgs) ([]Z, error) {
 	return run(ctx, c.r, cmd[[]Z]{zrangeRequest(key, args, true), decodeZs})
 }

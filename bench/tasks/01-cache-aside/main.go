@@ -29,6 +29,9 @@ func loadProfile(id int) string { return fmt.Sprintf("profile of user %d", id) }
 func run(ctx context.Context, addr string, w io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil { // fail at startup, as redmux.Connect does
+		return err
+	}
 
 	for range 2 {
 		val, err := rdb.Get(ctx, "user:42:profile").Result()

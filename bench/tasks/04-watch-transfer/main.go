@@ -27,6 +27,9 @@ func main() {
 func run(ctx context.Context, addr string, w io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil { // fail at startup, as redmux.Connect does
+		return err
+	}
 
 	if err := rdb.MSet(ctx, "acct:a", 100, "acct:b", 0).Err(); err != nil {
 		return err

@@ -24,6 +24,9 @@ func main() {
 func run(ctx context.Context, addr string, w io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil { // fail at startup, as redmux.Connect does
+		return err
+	}
 
 	gets := make([]*redis.StringCmd, 100)
 	cmds, err := rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {

@@ -24,6 +24,9 @@ func main() {
 func run(ctx context.Context, addr string, w io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil { // fail at startup, as redmux.Connect does
+		return err
+	}
 
 	sub := rdb.Subscribe(ctx, "news")
 	defer sub.Close()

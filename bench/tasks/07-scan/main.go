@@ -25,6 +25,9 @@ func main() {
 func run(ctx context.Context, addr string, w io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil { // fail at startup, as redmux.Connect does
+		return err
+	}
 
 	for _, key := range []string{"user:1", "user:2", "user:3", "order:1", "order:2"} {
 		if err := rdb.Set(ctx, key, "x", 0).Err(); err != nil {

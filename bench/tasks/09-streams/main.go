@@ -24,6 +24,9 @@ func main() {
 func run(ctx context.Context, addr string, w io.Writer) error {
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil { // fail at startup, as redmux.Connect does
+		return err
+	}
 
 	for _, kind := range []string{"signup", "login", "logout"} {
 		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "events", Values: map[string]any{"kind": kind}}).Err(); err != nil {
