@@ -2,6 +2,7 @@ package redmux_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/testwait"
 )
 
 func streamValues(kv ...string) map[string][]byte {
@@ -340,7 +342,15 @@ func TestStreamXReadBlocks(t *testing.T) {
 				}
 				done <- r
 			}()
-			time.Sleep(100 * time.Millisecond) // let it block
+			want := "cmd=xread"
+			if group {
+				want = "cmd=xreadgroup"
+			}
+			testwait.Eventually(t, "XREAD to block on its dedicated connection", func() bool {
+				v, err := c.Do(ctx, "CLIENT", "LIST")
+				list, _ := v.Text()
+				return err == nil && strings.Contains(list, want+" ")
+			})
 			require.NoError(t, c.Ping(ctx), "the shared pipeline serves while XREAD blocks")
 			select {
 			case r := <-done:
