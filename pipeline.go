@@ -29,18 +29,9 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	req := manager.NewRequest()
 	req.ReadOnly = true
 	for _, entry := range cmds {
-		name, args, err := splitEntry(entry)
-		switch {
-		case err != nil:
-		case isSubscribe(name):
-			err = errSubscribeHere(name)
-		case routeOf(name, args) != routeShared:
-			err = &pipelineRouteError{name: commandLabel(name)}
-		}
-		if err == nil {
-			req.Cmd, err = appendAnyCommand(req.Cmd, name, args)
-		}
-		if err != nil {
+		var name string
+		var err error
+		if req.Cmd, name, err = appendSharedEntry(req.Cmd, entry); err != nil {
 			req.Release()
 			return nil, err
 		}
@@ -48,6 +39,24 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	}
 	req.Replies = len(cmds)
 	return c.doMulti(ctx, req)
+}
+
+// appendSharedEntry encodes one entry of Pipeline or Multi, refusing what
+// cannot share a connection's pipeline (blocking and connection-state
+// commands, subscriptions). It returns the command's name.
+func appendSharedEntry(dst []byte, entry []any) ([]byte, string, error) {
+	name, args, err := splitEntry(entry)
+	switch {
+	case err != nil:
+	case isSubscribe(name):
+		err = errSubscribeHere(name)
+	case routeOf(name, args) != routeShared:
+		err = &pipelineRouteError{name: commandLabel(name)}
+	}
+	if err == nil {
+		dst, err = appendAnyCommand(dst, name, args)
+	}
+	return dst, name, err
 }
 
 // doMulti sends a request of several commands and returns their replies,

@@ -131,18 +131,8 @@ func multiRequest(cmds [][]any) (*manager.Request, error) {
 	req := manager.NewRequest()
 	req.Cmd = resp.AppendCommandStrings(req.Cmd, "MULTI")
 	for _, entry := range cmds {
-		name, args, err := splitEntry(entry)
-		switch {
-		case err != nil:
-		case isSubscribe(name):
-			err = errSubscribeHere(name)
-		case routeOf(name, args) != routeShared:
-			err = &pipelineRouteError{name: commandLabel(name)}
-		}
-		if err == nil {
-			req.Cmd, err = appendAnyCommand(req.Cmd, name, args)
-		}
-		if err != nil {
+		var err error
+		if req.Cmd, _, err = appendSharedEntry(req.Cmd, entry); err != nil {
 			req.Release()
 			return nil, err
 		}
