@@ -177,12 +177,7 @@ func (c *Client) RunBatch(ctx context.Context, b *Batch) error {
 		b.settle(nil, ErrClosed)
 		return ErrClosed
 	}
-	if err := b.ready(); err != nil || b.Len() == 0 {
-		return err
-	}
-	if b.stateful {
-		err := &pipelineRouteError{name: "a command of the batch"}
-		b.settle(nil, err)
+	if err := b.sharable(); err != nil || b.Len() == 0 {
 		return err
 	}
 	replies, err := c.doMulti(ctx, b.request())
@@ -206,6 +201,21 @@ func (d *DedicatedConn) RunBatch(ctx context.Context, b *Batch) error {
 	req.Release()
 	b.settle(replies, err)
 	return err
+}
+
+// sharable fails the batch, and every reply, when it cannot run on a
+// shared connection: a command could not be encoded, or one needs a
+// dedicated connection.
+func (b *Batch) sharable() error {
+	if err := b.ready(); err != nil {
+		return err
+	}
+	if b.stateful {
+		err := &pipelineRouteError{name: "a command of the batch"}
+		b.settle(nil, err)
+		return err
+	}
+	return nil
 }
 
 // ready reports a command that could not be encoded, failing every reply.

@@ -123,4 +123,8 @@ type Config struct {
 	// server features that push unasked; commands that ask for them
 	// (CLIENT TRACKING, SUBSCRIBE) run on dedicated connections.
 	OnPush func(Value)
+
+	// readOnlyReplica makes every connection send READONLY: a cluster
+	// replica then serves reads of its master's slots.
+	readOnlyReplica bool
 }

@@ -141,12 +141,18 @@ func (c *Client) routeDo(ctx context.Context, name string, args []any) (v Value,
 		v, err := c.doBlocking(ctx, name, args)
 		return v, true, err
 	case routeConnState:
-		if isSubscribe(name) {
-			return Value{}, true, errSubscribeHere(name)
-		}
-		return Value{}, true, fmt.Errorf("%w: %s", ErrNeedsDedicated, commandLabel(name))
+		return Value{}, true, refuseConnState(name)
 	}
 	return Value{}, false, nil
+}
+
+// refuseConnState is the error of a command that changes connection
+// state given to a handle that shares its connections.
+func refuseConnState(name string) error {
+	if isSubscribe(name) {
+		return errSubscribeHere(name)
+	}
+	return fmt.Errorf("%w: %s", ErrNeedsDedicated, commandLabel(name))
 }
 
 // isSubscribe reports whether name starts or ends a pub/sub subscription,

@@ -158,6 +158,9 @@ func (c Config) setupSteps(version int, user, pass string) setupSteps {
 	if version == 2 && c.ClientName != "" {
 		add("CLIENT SETNAME", false, "CLIENT", "SETNAME", c.ClientName)
 	}
+	if c.readOnlyReplica {
+		add("READONLY", false, "READONLY")
+	}
 	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-NAME", libName)
 	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-VER", libVersion())
 	if version == 2 {

@@ -27,14 +27,19 @@ func (c *Client) Scan(ctx context.Context, match string, count int64) iter.Seq2[
 // "set", "zset", "hash", "stream"; "" for every type).
 func (c *Client) ScanType(ctx context.Context, match string, count int64, keyType string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		scanPages(ctx, c, "SCAN", nil, match, count, keyType, func(page []Value) bool {
-			for _, v := range page {
-				if !yield(text(v), nil) {
-					return false
-				}
+		scanPages(ctx, c, "SCAN", nil, match, count, keyType, keyPages(yield), func(err error) { yield("", err) })
+	}
+}
+
+// keyPages yields the keys of each page of SCAN or SSCAN.
+func keyPages(yield func(string, error) bool) func([]Value) bool {
+	return func(page []Value) bool {
+		for _, v := range page {
+			if !yield(text(v), nil) {
+				return false
 			}
-			return true
-		}, func(err error) { yield("", err) })
+		}
+		return true
 	}
 }
 
@@ -47,8 +52,12 @@ type HashField struct {
 // HScan iterates over the fields of the hash at key matching match, with
 // HSCAN, under Scan's rules.
 func (c *Client) HScan(ctx context.Context, key, match string, count int64) iter.Seq2[HashField, error] {
+	return hscan(ctx, c, key, match, count)
+}
+
+func hscan(ctx context.Context, d Doer, key, match string, count int64) iter.Seq2[HashField, error] {
 	return func(yield func(HashField, error) bool) {
-		scanPages(ctx, c, "HSCAN", &key, match, count, "", func(page []Value) bool {
+		scanPages(ctx, d, "HSCAN", &key, match, count, "", func(page []Value) bool {
 			for i := 0; i+1 < len(page); i += 2 {
 				if !yield(HashField{Field: text(page[i]), Value: payload(page[i+1])}, nil) {
 					return false
@@ -62,23 +71,24 @@ func (c *Client) HScan(ctx context.Context, key, match string, count int64) iter
 // SScan iterates over the members of the set at key matching match, with
 // SSCAN, under Scan's rules.
 func (c *Client) SScan(ctx context.Context, key, match string, count int64) iter.Seq2[string, error] {
+	return sscan(ctx, c, key, match, count)
+}
+
+func sscan(ctx context.Context, d Doer, key, match string, count int64) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
-		scanPages(ctx, c, "SSCAN", &key, match, count, "", func(page []Value) bool {
-			for _, v := range page {
-				if !yield(text(v), nil) {
-					return false
-				}
-			}
-			return true
-		}, func(err error) { yield("", err) })
+		scanPages(ctx, d, "SSCAN", &key, match, count, "", keyPages(yield), func(err error) { yield("", err) })
 	}
 }
 
 // ZScan iterates over the members of the sorted set at key matching match,
 // with their scores, with ZSCAN, under Scan's rules.
 func (c *Client) ZScan(ctx context.Context, key, match string, count int64) iter.Seq2[Z, error] {
+	return zscan(ctx, c, key, match, count)
+}
+
+func zscan(ctx context.Context, d Doer, key, match string, count int64) iter.Seq2[Z, error] {
 	return func(yield func(Z, error) bool) {
-		scanPages(ctx, c, "ZSCAN", &key, match, count, "", func(page []Value) bool {
+		scanPages(ctx, d, "ZSCAN", &key, match, count, "", func(page []Value) bool {
 			for i := 0; i+1 < len(page); i += 2 {
 				score, err := page[i+1].Float64()
 				if err != nil {
