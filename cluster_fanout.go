@@ -113,6 +113,9 @@ func (sh *clusterShared) fanOut(ctx context.Context, call *clusterCall, fan *fan
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
+			if _, lost := err.(*ConnError); lost {
+				sh.kickRefresh()
+			}
 			return replies[i], err
 		}
 	}
