@@ -226,7 +226,10 @@ func TestClusterTypedFamiliesScansAndScripts(t *testing.T) {
 	_, err = c.Do(ctx, "SCRIPT", "FLUSH") // on every master: EVALSHA meets NOSCRIPT
 	require.NoError(t, err)
 	for i := range 3 {
-		v, err := script.Run(ctx, c, []string{fmt.Sprintf("%s:n%d", t.Name(), i)}, 5)
+		key := fmt.Sprintf("%s:n%d", t.Name(), i)
+		_, err := c.Del(ctx, key)
+		require.NoError(t, err)
+		v, err := script.Run(ctx, c, []string{key}, 5)
 		require.NoError(t, err)
 		n, _ := v.Int64()
 		assert.Equal(t, int64(5), n)
@@ -389,23 +392,60 @@ func (l *counterLoad) run(ctx context.Context, c *redmux.ClusterClient, keys []s
 					return
 				default:
 				}
+				if w%2 == 1 { // odd workers pipeline: each INCR of its own key
+					if !l.pipeline(ctx, c, keys, w, counts) {
+						return
+					}
+					continue
+				}
 				key := fmt.Sprintf("%s:w%d", keys[i%len(keys)], w)
 				n, err := c.Incr(ctx, key)
-				if err != nil {
-					l.mu.Lock()
-					l.errs = append(l.errs, err)
-					l.mu.Unlock()
+				if !l.check(key, n, err, counts) {
 					return
 				}
-				counts[key]++
-				if n != counts[key] {
-					l.wrong.Add(1)
-				}
-				l.ops.Add(1)
 			}
 		}()
 	}
 	return &wg
+}
+
+// pipeline sends one INCR per key, plus a key of another slot, as one
+// Pipeline, and checks each reply.
+func (l *counterLoad) pipeline(ctx context.Context, c *redmux.ClusterClient, keys []string, w int, counts map[string]int64) bool {
+	var cmds [][]any
+	var names []string
+	for _, k := range append(keys[:min(len(keys), 5):min(len(keys), 5)], fmt.Sprint("elsewhere-", keys[0])) {
+		key := fmt.Sprintf("%s:w%d", k, w)
+		cmds = append(cmds, []any{"INCR", key})
+		names = append(names, key)
+	}
+	replies, err := c.Pipeline(ctx, cmds...)
+	if err != nil {
+		return l.check("", 0, err, counts)
+	}
+	for i, r := range replies {
+		n, err := r.Int64()
+		if !l.check(names[i], n, errors.Join(err, r.Err()), counts) {
+			return false
+		}
+	}
+	return true
+}
+
+// check records one INCR's outcome.
+func (l *counterLoad) check(key string, n int64, err error, counts map[string]int64) bool {
+	if err != nil {
+		l.mu.Lock()
+		l.errs = append(l.errs, err)
+		l.mu.Unlock()
+		return false
+	}
+	counts[key]++
+	if n != counts[key] {
+		l.wrong.Add(1)
+	}
+	l.ops.Add(1)
+	return true
 }
 
 // waitOps waits until the load has done n more operations.
@@ -417,7 +457,7 @@ func (l *counterLoad) waitOps(t *testing.T, n int64) {
 func TestClusterLiveReshardingUnderLoadHasNoVisibleErrors(t *testing.T) {
 	cl, c := newClusterClient(t, redmux.ClusterConfig{})
 	ctx := clusterCtx(t, 60*time.Second)
-	keys := keysInSlotOf("reshard", 20) // one slot, many keys
+	keys := keysInSlotOf(fmt.Sprint("reshard-", time.Now().UnixNano()), 20) // one slot, many keys, new each run
 	slot := cl.KeySlot(keys[0])
 	to := otherMaster(t, ctx, cl, slot)
 	load := &counterLoad{}
