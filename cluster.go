@@ -223,38 +223,39 @@ func (sh *clusterShared) dialedNodes() []*Client {
 }
 
 // node returns the node at addr, creating it (not dialed) if it is new.
-func (sh *clusterShared) node(addr string, replica bool) *clusterNode {
+func (sh *clusterShared) node(addr string) *clusterNode {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	return sh.nodeLocked(addr, replica)
+	return sh.nodeLocked(addr)
 }
 
-func (sh *clusterShared) nodeLocked(addr string, replica bool) *clusterNode {
+func (sh *clusterShared) nodeLocked(addr string) *clusterNode {
 	if n, ok := sh.nodes[addr]; ok && !n.retiring.Load() {
 		return n
 	}
-	n := newClusterNode(addr, sh.cfg.nodeConfig(addr, replica), sh.cfg.MinRefreshInterval)
+	n := newClusterNode(addr, sh.cfg.nodeConfig(addr), sh.cfg.MinRefreshInterval)
 	sh.nodes[addr] = n
 	return n
 }
 
-// randomMaster picks a master for a command without a key.
+// anyShard picks a shard, in turn, for a command without a key.
 func (sh *clusterShared) anyShard() (*shard, error) {
 	t := sh.topo.Load()
 	if t == nil || len(t.shards) == 0 {
-		return nil, errNoSlots
+		return nil, ErrClusterDown
 	}
 	return t.shards[int(sh.turn.Add(1))%len(t.shards)], nil
 }
 
-// errUnknownNode is the cause when a command's slot has no master.
+// slotUnserved is the error of a command whose slot has no master.
 func slotUnserved(slot int) error {
-	return fmt.Errorf("redmux: no node serves hash slot %d (the cluster is resharding or down): %w", slot, errClusterDown)
+	return fmt.Errorf("%w: no master serves hash slot %d", ErrClusterDown, slot)
 }
 
-// errClusterDown marks failures the cluster client retries until
-// RetryWait: a slot without a master.
-var errClusterDown = errors.New("redmux: cluster unavailable")
+// ErrClusterDown matches (errors.Is) the error of a ClusterClient command
+// whose hash slot no master serves in the topology the client knows,
+// after ClusterConfig.RetryWait of reloads. The command was not sent.
+var ErrClusterDown = errors.New("redmux: the cluster has no node for the command")
 
 // shuffled returns a copy of addrs in random order.
 func shuffled(addrs []string) []string {

@@ -104,10 +104,12 @@ func (c ClusterConfig) resolved() ClusterConfig {
 	return c
 }
 
-// nodeConfig is the configuration of one node's Client.
-func (c ClusterConfig) nodeConfig(addr string, replica bool) Config {
+// nodeConfig is the configuration of one node's Client. With
+// ReadFromReplicas every node's connections send READONLY: roles change
+// with failovers, and READONLY is harmless on a master.
+func (c ClusterConfig) nodeConfig(addr string) Config {
 	cfg := c.Node
 	cfg.Addr = addr
-	cfg.readOnlyReplica = replica && c.ReadFromReplicas
+	cfg.readOnlyReplica = c.ReadFromReplicas
 	return cfg
 }

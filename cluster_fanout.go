@@ -97,7 +97,7 @@ func fanOutOf(e *encodedCommand) *fanOut {
 func (sh *clusterShared) fanOut(ctx context.Context, call *clusterCall, fan *fanOut) (Value, error) {
 	t := sh.topo.Load()
 	if t == nil {
-		return Value{}, errNoSlots
+		return Value{}, ErrClusterDown
 	}
 	masters := t.masters()
 	replies := make([]Value, len(masters))

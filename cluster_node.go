@@ -33,6 +33,7 @@ type clusterNode struct {
 func newClusterNode(addr string, cfg Config, dialPause time.Duration) *clusterNode {
 	n := &clusterNode{addr: addr, cfg: cfg, dialPause: dialPause, drained: make(chan struct{})}
 	n.healthy.Store(true)
+	n.cfg.onReconnect = func() { n.healthy.Store(true) } // back: replicas may serve reads again
 	return n
 }
 
@@ -113,6 +114,21 @@ func (n *clusterNode) current() *Client {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.client
+}
+
+// disconnected reports a node dialed once whose connections are all
+// down now: the cluster may not have noticed yet that it died.
+func (n *clusterNode) disconnected() bool {
+	c := n.current()
+	if c == nil {
+		return false
+	}
+	for _, m := range c.Stats().Managers {
+		if m.Connected {
+			return false
+		}
+	}
+	return true
 }
 
 // retire stops new requests and closes the node's Client once the

@@ -103,7 +103,7 @@ func (sh *clusterShared) topologySources(initial bool) []string {
 func (sh *clusterShared) askTopology(ctx context.Context, addr string) ([]shardSpec, error) {
 	ctx, cancel := context.WithTimeout(ctx, refreshTryTimeout)
 	defer cancel()
-	n := sh.node(addr, false)
+	n := sh.node(addr)
 	if !n.acquire() {
 		return nil, errNodeRetired
 	}
@@ -140,13 +140,13 @@ func (sh *clusterShared) apply(ctx context.Context, specs []shardSpec) {
 	var toDial []*clusterNode
 	sh.mu.Lock()
 	for _, spec := range specs {
-		s := &shard{master: sh.nodeLocked(spec.master.addr, false)}
+		s := &shard{master: sh.nodeLocked(spec.master.addr)}
 		s.master.healthy.Store(spec.master.healthy)
 		listed[s.master] = true
 		toDial = append(toDial, s.master)
 		for _, r := range spec.replicas {
-			n := sh.nodeLocked(r.addr, true)
-			n.healthy.Store(r.healthy)
+			n := sh.nodeLocked(r.addr)
+			n.healthy.Store(r.healthy && !n.disconnected())
 			listed[n] = true
 			s.replicas = append(s.replicas, n)
 			if sh.cfg.ReadFromReplicas && r.healthy {
@@ -207,5 +207,5 @@ func (sh *clusterShared) applyMoved(slot int, addr string) {
 			return
 		}
 	}
-	t.slots[slot].Store(&shard{master: sh.node(addr, false)})
+	t.slots[slot].Store(&shard{master: sh.node(addr)})
 }

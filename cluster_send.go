@@ -108,7 +108,7 @@ func (sh *clusterShared) do(ctx context.Context, call *clusterCall) (Value, erro
 			sh.kickRefresh()
 		case stepAsk:
 			sh.redirects.Add(1)
-			asking = sh.node(next.addr, false)
+			asking = sh.node(next.addr)
 		case stepRetry:
 			if perr := sh.pause(ctx, call); perr == errRetryWaitSpent {
 				return v, err // the cluster's last answer says most
@@ -260,7 +260,7 @@ func (sh *clusterShared) nextStep(call *clusterCall, node *clusterNode, err erro
 			call.resentRead = true // reads are safe to send once more
 			return step{kind: stepRetry}
 		}
-	case errors.Is(err, errClusterDown):
+	case errors.Is(err, ErrClusterDown):
 		sh.kickRefresh()
 		return step{kind: stepRetry}
 	}

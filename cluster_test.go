@@ -586,4 +586,9 @@ func TestClusterReadFromReplicasUsesReplicasAndFallsBack(t *testing.T) {
 	}
 	require.NoError(t, replicas[0].Restart(ctx))
 	require.NoError(t, cl.WaitHealthy(ctx))
+	served := c.ClusterStats().Nodes[replicas[0].Addr].Total().Completed
+	testwait.Eventually(t, "reads to go to the restarted replica again", func() bool {
+		_, _, err := c.Get(ctx, key)
+		return err == nil && c.ClusterStats().Nodes[replicas[0].Addr].Total().Completed > served
+	})
 }

@@ -127,4 +127,7 @@ type Config struct {
 	// readOnlyReplica makes every connection send READONLY: a cluster
 	// replica then serves reads of its master's slots.
 	readOnlyReplica bool
+	// onReconnect, if set, runs when a manager has replaced a lost
+	// connection (on its writer goroutine: it must not block).
+	onReconnect func()
 }

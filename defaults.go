@@ -111,6 +111,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 			StallTimeout:     stall,
 			PingTimeout:      c.PingTimeout,
 			OnPush:           c.OnPush,
+			OnReconnect:      c.onReconnect,
 		},
 	}
 }
