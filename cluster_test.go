@@ -147,7 +147,7 @@ func TestClusterPipelineAcrossSlotsKeepsOrder(t *testing.T) {
 			cmds = append(cmds, []any{"GET", key})
 		}
 	}
-	cmds[999] = []any{"INCR", prefix + "0"} // "0" was set to 0 by entry 0... then
+	cmds[999] = []any{"INCR", prefix + "0"}    // "0" was set to 0 by entry 0... then
 	cmds[1] = []any{"HGET", prefix + "0", "f"} // a per-command error: WRONGTYPE
 	replies, err := c.Pipeline(ctx, cmds...)
 	require.NoError(t, err)

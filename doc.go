@@ -274,6 +274,21 @@
 // dropped, and the connection stays in sync. Config.CommandTimeout, when
 // set, applies to calls whose context has no deadline.
 //
+// # Redis Cluster
+//
+// NewCluster connects to a Redis Cluster through any of its nodes and
+// returns a *ClusterClient, which has the typed commands, Do, Pipeline,
+// RunBatch, the scans, Publish and SPublish of a Client with the same
+// signatures. Each node gets managers of its own, built from
+// ClusterConfig.Node. Commands go to the master of their key's hash slot
+// (or, with ReadFromReplicas, reads to a replica); MOVED, ASK, TRYAGAIN and
+// CLUSTERDOWN are handled inside the call, within its context and
+// ClusterConfig.RetryWait, and the topology is reloaded in the background
+// when the cluster changes. Keys of one multi-key command must share a
+// slot (use {hash tags}); the server's CROSSSLOT error is returned
+// otherwise. Pipelines are split by node and reassembled in order. See the
+// ClusterClient documentation for the details.
+//
 // # Shutdown
 //
 // Each handle is closed once; Close is idempotent and calls on a closed
