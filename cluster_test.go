@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -490,74 +491,105 @@ func TestClusterMasterKilledUnderLoadRecoversWithoutWrongValues(t *testing.T) {
 	victimKeys := keysInSlotOf("victim", 4)
 	victim, err := cl.MasterOfSlot(ctx, cl.KeySlot(victimKeys[0]))
 	require.NoError(t, err)
-	var keys []string
-	keys = append(keys, victimKeys...)
-	keys = append(keys, keysInSlotOf("spare1", 2)...)
-	keys = append(keys, keysInSlotOf("spare2", 2)...)
+	keys := append(victimKeys, append(keysInSlotOf("spare1", 2), keysInSlotOf("spare2", 2)...)...)
 
-	var ops, wrong, untyped atomic.Int64
-	var errMu sync.Mutex
-	errKinds := map[string]int{}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 1000000; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				key := fmt.Sprintf("%s:w%d", keys[i%len(keys)], w)
-				want := fmt.Sprintf("%s=%d", key, i)
-				err := c.Set(ctx, key, []byte(want))
-				var got []byte
-				if err == nil {
-					got, _, err = c.Get(ctx, key)
-				}
-				if err != nil {
-					if !isTyped(err) {
-						untyped.Add(1)
-					}
-					errMu.Lock()
-					errKinds[fmt.Sprintf("%T", err)]++
-					errMu.Unlock()
-					continue
-				}
-				// Writes acknowledged by the old master may be lost in
-				// the failover (replication is asynchronous), but a
-				// value must always be one written for this key.
-				if !strings.HasPrefix(string(got), key+"=") {
-					wrong.Add(1)
-				}
-				ops.Add(1)
-			}
-		}()
-	}
-	waitOpsAtomic(t, &ops, 2000)
+	load := newOwnedLoad(ctx, c, keys, 8)
+	load.waitOps(t, 2000)
 	victim.Kill()
 	killedAt := time.Now()
 	recovered := testwait.Until(20*time.Second, func() bool {
 		return c.Set(ctx, victimKeys[0]+":probe", []byte("x")) == nil
 	})
 	recovery := time.Since(killedAt)
-	waitOpsAtomic(t, &ops, 2000)
-	close(stop)
-	wg.Wait()
-	t.Logf("service back %v after the kill; %d ops; errors by type %v", recovery, ops.Load(), errKinds)
+	load.waitOps(t, 2000)
+	load.stop()
+	t.Logf("service back %v after the kill; %d ops; errors by type %v", recovery, load.ops.Load(), load.kinds())
 	require.True(t, recovered, "writes to the killed master's slots succeed again within 20s")
-	assert.Zero(t, wrong.Load(), "wrong values")
-	assert.Zero(t, untyped.Load(), "untyped errors")
+	load.check(t)
 
 	require.NoError(t, victim.Restart(ctx))
 	require.NoError(t, cl.WaitHealthy(ctx))
 }
 
-func waitOpsAtomic(t *testing.T, ops *atomic.Int64, n int64) {
-	target := ops.Load() + n
-	testwait.EventuallyWithin(t, 30*time.Second, "the load to make progress", func() bool { return ops.Load() >= target })
+// ownedLoad runs workers that each SET keys of their own and read them
+// back. Writes acknowledged by a master that dies may be lost in the
+// failover (replication is asynchronous), so a value read may be older
+// than the last one written, but it must always be one written for that
+// key: anything else is a reply given to the wrong caller.
+type ownedLoad struct {
+	ops, wrong, untyped atomic.Int64
+	mu                  sync.Mutex
+	errKinds            map[string]int
+	done                chan struct{}
+	stopOnce            sync.Once
+	wg                  sync.WaitGroup
+}
+
+func newOwnedLoad(ctx context.Context, c *redmux.ClusterClient, keys []string, workers int) *ownedLoad {
+	l := &ownedLoad{errKinds: map[string]int{}, done: make(chan struct{})}
+	for w := range workers {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; i < 10000000; i++ { // bounded; stop normally ends it
+				select {
+				case <-l.done:
+					return
+				case <-ctx.Done():
+					return
+				default:
+				}
+				key := fmt.Sprintf("%s:w%d", keys[i%len(keys)], w)
+				l.setAndGet(ctx, c, key, fmt.Sprintf("%s=%d", key, i))
+			}
+		}()
+	}
+	return l
+}
+
+func (l *ownedLoad) setAndGet(ctx context.Context, c *redmux.ClusterClient, key, value string) {
+	err := c.Set(ctx, key, []byte(value))
+	var got []byte
+	if err == nil {
+		got, _, err = c.Get(ctx, key)
+	}
+	if err != nil {
+		if !isTyped(err) {
+			l.untyped.Add(1)
+		}
+		l.mu.Lock()
+		l.errKinds[fmt.Sprintf("%T", err)]++
+		l.mu.Unlock()
+		return
+	}
+	if !strings.HasPrefix(string(got), key+"=") {
+		l.wrong.Add(1)
+	}
+	l.ops.Add(1)
+}
+
+// waitOps waits until the load has done n more operations.
+func (l *ownedLoad) waitOps(t *testing.T, n int64) {
+	target := l.ops.Load() + n
+	testwait.EventuallyWithin(t, 30*time.Second, "the load to make progress", func() bool { return l.ops.Load() >= target })
+}
+
+// stop ends the load and waits for its workers; it may be called again.
+func (l *ownedLoad) stop() {
+	l.stopOnce.Do(func() { close(l.done) })
+	l.wg.Wait()
+}
+
+func (l *ownedLoad) kinds() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.errKinds)
+}
+
+// check fails the test on a wrong value or an error of no known type.
+func (l *ownedLoad) check(t *testing.T) {
+	assert.Zero(t, l.wrong.Load(), "wrong values")
+	assert.Zero(t, l.untyped.Load(), "untyped errors")
 }
 
 func TestClusterReadFromReplicasUsesReplicasAndFallsBack(t *testing.T) {
