@@ -70,7 +70,7 @@ func StartCluster(ctx context.Context, masters, replicasPerMaster int, extraArgs
 			defer wg.Done()
 			nodes[i], errs[i] = startWith(ctx, func(dir string, port int) ([]string, error) {
 				return clusterNodeArgs(dir, port, c.password, extraArgs)
-			})
+			}, nil)
 		}()
 	}
 	wg.Wait()
