@@ -47,6 +47,7 @@ func mustDo(t *testing.T, ctx context.Context, c *Cluster, s *Server, args ...st
 }
 
 func TestCluster(t *testing.T) {
+	t.Parallel()
 	begin := time.Now()
 	c := StartClusterT(t, 3, 1)
 	t.Logf("cluster of %d nodes started and healthy in %v", len(c.Nodes), time.Since(begin))
@@ -217,6 +218,41 @@ func TestCluster(t *testing.T) {
 	}
 	if !alive(other.Pid()) || ping(ctx, other.Addr) != nil {
 		t.Errorf("Stop killed a server the cluster did not start")
+	}
+}
+
+func TestClusterPassword(t *testing.T) {
+	t.Parallel()
+	begin := time.Now()
+	c := StartClusterT(t, 3, 0, "--requirepass", "cluster-pw")
+	t.Logf("cluster of %d masters with a password healthy in %v", len(c.Nodes), time.Since(begin))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var re *resp.Error
+	if _, err := command(ctx, c.Nodes[0].Addr, "", "CLUSTER", "INFO"); !errors.As(err, &re) || re.Prefix != "NOAUTH" {
+		t.Fatalf("a node without AUTH: %v, want NOAUTH", err)
+	}
+	slot := c.KeySlot("{pw}")
+	from, err := c.MasterOfSlot(ctx, slot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		mustDo(t, ctx, c, from, "SET", fmt.Sprintf("{pw}%d", i), "v")
+	}
+	to := c.Nodes[0]
+	if to == from {
+		to = c.Nodes[1]
+	}
+	if err := c.MigrateSlot(ctx, slot, to, 2, nil); err != nil { // MIGRATE ... AUTH
+		t.Fatal(err)
+	}
+	if err := c.WaitHealthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := mustDo(t, ctx, c, to, "CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(slot)).Int64(); err != nil || n != 3 {
+		t.Fatalf("the new owner has %d keys in the slot (%v), want 3", n, err)
 	}
 }
 
