@@ -47,6 +47,7 @@ func mustDo(t *testing.T, ctx context.Context, c *Cluster, s *Server, args ...st
 }
 
 func TestCluster(t *testing.T) {
+	t.Parallel()
 	begin := time.Now()
 	c := StartClusterT(t, 3, 1)
 	t.Logf("cluster of %d nodes started and healthy in %v", len(c.Nodes), time.Since(begin))
@@ -150,13 +151,12 @@ func TestCluster(t *testing.T) {
 	})
 
 	t.Run("FailoverAndRestart", func(t *testing.T) {
-		slot := c.KeySlot("foo")
+		slot := c.KeySlot("k")
 		old, err := c.MasterOfSlot(ctx, slot)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustDo(t, ctx, c, old, "SET", "foo", "bar")
-		mustDo(t, ctx, c, old, "WAIT", "1", "5000") // the replica has it
+		setAndWait(t, ctx, old.Addr, c.password, 1) // the replica has k
 		oldID, err := c.NodeID(ctx, old)
 		if err != nil {
 			t.Fatal(err)
@@ -178,8 +178,8 @@ func TestCluster(t *testing.T) {
 		if err != nil || promoted != replicas[0] {
 			t.Fatalf("MasterOfSlot after failover = %v, %v; want the replica %s", promoted, err, replicas[0].Addr)
 		}
-		if v := mustDo(t, ctx, c, promoted, "GET", "foo"); v.String() != resp.BulkString([]byte("bar")).String() {
-			t.Fatalf("GET foo on the promoted replica = %v", v)
+		if v := mustDo(t, ctx, c, promoted, "GET", "k"); v.String() != resp.BulkString([]byte("v")).String() {
+			t.Fatalf("GET k on the promoted replica = %v", v)
 		}
 
 		began = time.Now()
@@ -217,6 +217,41 @@ func TestCluster(t *testing.T) {
 	}
 	if !alive(other.Pid()) || ping(ctx, other.Addr) != nil {
 		t.Errorf("Stop killed a server the cluster did not start")
+	}
+}
+
+func TestClusterPassword(t *testing.T) {
+	t.Parallel()
+	begin := time.Now()
+	c := StartClusterT(t, 3, 0, "--requirepass", "cluster-pw")
+	t.Logf("cluster of %d masters with a password healthy in %v", len(c.Nodes), time.Since(begin))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var re *resp.Error
+	if _, err := command(ctx, c.Nodes[0].Addr, "", "CLUSTER", "INFO"); !errors.As(err, &re) || re.Prefix != "NOAUTH" {
+		t.Fatalf("a node without AUTH: %v, want NOAUTH", err)
+	}
+	slot := c.KeySlot("{pw}")
+	from, err := c.MasterOfSlot(ctx, slot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		mustDo(t, ctx, c, from, "SET", fmt.Sprintf("{pw}%d", i), "v")
+	}
+	to := c.Nodes[0]
+	if to == from {
+		to = c.Nodes[1]
+	}
+	if err := c.MigrateSlot(ctx, slot, to, 2, nil); err != nil { // MIGRATE ... AUTH
+		t.Fatal(err)
+	}
+	if err := c.WaitHealthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := mustDo(t, ctx, c, to, "CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(slot)).Int64(); err != nil || n != 3 {
+		t.Fatalf("the new owner has %d keys in the slot (%v), want 3", n, err)
 	}
 }
 

@@ -1,6 +1,7 @@
-// Package redistest starts a real redis-server on a free loopback port for
-// tests, benchmarks and the chaos suite, and stops exactly the process it
-// started.
+// Package redistest starts real redis-server processes on free loopback
+// ports for tests, benchmarks and the chaos suite, and stops exactly the
+// processes it started: a single server (Start), a Redis Cluster
+// (StartCluster) or a master with replicas and sentinels (StartSentinels).
 package redistest
 
 import (
@@ -36,6 +37,10 @@ type Server struct {
 	dir   string
 	args  []string
 	exits chan struct{} // closed when the current process has exited
+
+	// onLaunch, when set, configures each new process once it answers
+	// PING (at Start and at every Restart).
+	onLaunch func(ctx context.Context, s *Server) error
 }
 
 // Start starts a redis-server on a free loopback port with persistence off.
@@ -43,7 +48,7 @@ type Server struct {
 func Start(ctx context.Context, extraArgs ...string) (*Server, error) {
 	return startWith(ctx, func(dir string, port int) ([]string, error) {
 		return append(baseArgs(dir, port), extraArgs...), nil
-	})
+	}, nil)
 }
 
 // baseArgs are the arguments every data server gets: its port, loopback
@@ -58,8 +63,9 @@ func baseArgs(dir string, port int) []string {
 // startWith starts a redis-server in a new directory on a free port, with
 // the whole argument list built by args for that directory and port. It
 // tries a few ports, since one can be taken between probe and bind, and
-// calls args again for each.
-func startWith(ctx context.Context, args func(dir string, port int) ([]string, error)) (*Server, error) {
+// calls args again for each. onLaunch, when not nil, configures the
+// process once it answers, now and after every Restart.
+func startWith(ctx context.Context, args func(dir string, port int) ([]string, error), onLaunch func(context.Context, *Server) error) (*Server, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, errors.New(InstallHint)
@@ -75,7 +81,7 @@ func startWith(ctx context.Context, args func(dir string, port int) ([]string, e
 			_ = os.RemoveAll(dir)
 			return nil, err
 		}
-		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, dir: dir}
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, dir: dir, onLaunch: onLaunch}
 		if s.args, err = args(dir, port); err != nil {
 			_ = os.RemoveAll(dir)
 			return nil, err
@@ -128,6 +134,12 @@ func (s *Server) launch(ctx context.Context, path string) error {
 		s.Kill()
 		output, _ := os.ReadFile(logPath)
 		return fmt.Errorf("redistest: redis-server on %s did not start: %v; output: %s", s.Addr, err, output)
+	}
+	if s.onLaunch != nil {
+		if err := s.onLaunch(ctx, s); err != nil {
+			s.Kill()
+			return fmt.Errorf("redistest: configure redis-server on %s: %w", s.Addr, err)
+		}
 	}
 	return nil
 }
