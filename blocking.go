@@ -97,7 +97,13 @@ func argNumber(arg any) (float64, bool) {
 // CommandTimeout; a command that blocks without a limit, or whose timeout
 // cannot be read, keeps ctx as it is or gets CommandTimeout alone.
 func (c *Client) blockingContext(ctx context.Context, name string, args []any) (context.Context, context.CancelFunc) {
-	if c.commandTimeout <= 0 {
+	return blockingContext(ctx, c.commandTimeout, name, args)
+}
+
+// blockingContext is Client.blockingContext for a given CommandTimeout,
+// shared with the cluster client.
+func blockingContext(ctx context.Context, commandTimeout time.Duration, name string, args []any) (context.Context, context.CancelFunc) {
+	if commandTimeout <= 0 {
 		return ctx, func() {}
 	}
 	if _, has := ctx.Deadline(); has {
@@ -108,9 +114,9 @@ func (c *Client) blockingContext(ctx context.Context, name string, args []any) (
 	case forever:
 		return ctx, func() {}
 	case ok:
-		return context.WithTimeout(ctx, d+c.commandTimeout)
+		return context.WithTimeout(ctx, d+commandTimeout)
 	}
-	return context.WithTimeout(ctx, c.commandTimeout)
+	return context.WithTimeout(ctx, commandTimeout)
 }
 
 // blockingFor is blockingContext for a typed blocking command, which

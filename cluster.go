@@ -63,8 +63,9 @@ type clusterShared struct {
 	end      context.CancelFunc
 	shutdown sync.WaitGroup
 
-	mu    sync.Mutex
-	nodes map[string]*clusterNode // every node known, by address
+	mu     sync.Mutex
+	nodes  map[string]*clusterNode // every node known, by address
+	closed bool                    // no node may be added any more
 	topo  atomic.Pointer[topology]
 
 	refresh refresher
@@ -93,6 +94,7 @@ func NewCluster(ctx context.Context, cfg ClusterConfig) (*ClusterClient, error) 
 		sh.close()
 		return nil, err
 	}
+	sh.hangUpIdleReplicas()
 	sh.shutdown.Add(1)
 	go sh.refresher()
 	return newClusterHandle(sh), nil
@@ -196,6 +198,7 @@ func (sh *clusterShared) close() {
 	sh.end()
 	sh.shutdown.Wait()
 	sh.mu.Lock()
+	sh.closed = true // a redirection racing with close finds no new node
 	nodes := make([]*clusterNode, 0, len(sh.nodes))
 	for _, n := range sh.nodes {
 		nodes = append(nodes, n)
@@ -207,6 +210,26 @@ func (sh *clusterShared) close() {
 		go func() { defer wg.Done(); n.close() }()
 	}
 	wg.Wait()
+}
+
+// hangUpIdleReplicas closes the connections of replicas that only
+// answered the first topology request (a seed may be a replica), when
+// reads do not go to replicas. Nothing else uses them yet.
+func (sh *clusterShared) hangUpIdleReplicas() {
+	if sh.cfg.ReadFromReplicas {
+		return
+	}
+	masters := map[*clusterNode]bool{}
+	for _, m := range sh.topo.Load().masters() {
+		masters[m] = true
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for _, n := range sh.nodes {
+		if !masters[n] {
+			n.hangUp()
+		}
+	}
 }
 
 // dialedNodes returns the Client of every node dialed so far.
@@ -229,11 +252,17 @@ func (sh *clusterShared) node(addr string) *clusterNode {
 	return sh.nodeLocked(addr)
 }
 
+// After close it returns a closed node, which fails requests with
+// ErrClosed and never dials.
 func (sh *clusterShared) nodeLocked(addr string) *clusterNode {
 	if n, ok := sh.nodes[addr]; ok && !n.retiring.Load() {
 		return n
 	}
 	n := newClusterNode(addr, sh.cfg.nodeConfig(addr), sh.cfg.MinRefreshInterval)
+	if sh.closed {
+		n.close()
+		return n
+	}
 	sh.nodes[addr] = n
 	return n
 }

@@ -39,6 +39,7 @@ func readCommand(buf []byte) (encodedCommand, error) {
 		return e, errNotEncodedCommand
 	}
 	wantStreamsKey := false
+	streamsFrom := 1 // where STREAMS may appear: after XREADGROUP's GROUP g c
 	for i := range n {
 		var arg []byte
 		if arg, pos, ok = readBulk(buf, pos); !ok {
@@ -46,10 +47,12 @@ func readCommand(buf []byte) (encodedCommand, error) {
 		}
 		switch {
 		case i == 0:
-			e.nname = upperBytes(&e.name, arg)
+			if e.nname = upperBytes(&e.name, arg); e.is("XREADGROUP") {
+				streamsFrom = 4
+			}
 		case wantStreamsKey:
 			e.streamsKey, wantStreamsKey = arg, false
-		case e.streamsKey == nil && bytes.EqualFold(arg, []byte("STREAMS")):
+		case i >= streamsFrom && e.streamsKey == nil && bytes.EqualFold(arg, []byte("STREAMS")):
 			wantStreamsKey = true
 		}
 		if i >= 1 && i <= len(e.head) {
@@ -114,7 +117,8 @@ func readBulk(buf []byte, pos int) (arg []byte, next int, ok bool) {
 // firstKey returns the command's first key; keyed is false for a command
 // without keys (PING, INFO, PUBLISH, EVAL with no keys, ...), which any
 // node may serve. A command this table does not know is taken to have its
-// key first, as most do; a wrong guess costs one MOVED redirection.
+// key first, as most do; a wrong guess costs one MOVED redirection, which
+// the command then follows to the node it names.
 func (e *encodedCommand) firstKey() (key []byte, keyed bool) {
 	at := 1 // the argument holding the key, counting from 1 after the name
 	switch e.Name() {
@@ -124,7 +128,7 @@ func (e *encodedCommand) firstKey() (key []byte, keyed bool) {
 		}
 		at = 3
 	case "ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD", "SINTERCARD", "LMPOP", "ZMPOP",
-		"BITOP", "OBJECT", "MEMORY", "XINFO", "XGROUP":
+		"BITOP", "OBJECT", "MEMORY", "XINFO", "XGROUP", "PFDEBUG":
 		at = 2
 	case "BLMPOP", "BZMPOP", "MIGRATE":
 		at = 3

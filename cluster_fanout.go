@@ -124,13 +124,10 @@ func (sh *clusterShared) fanOut(ctx context.Context, call *clusterCall, fan *fan
 
 // sendTo sends call once to node, after ASKING when asking.
 func (sh *clusterShared) sendTo(ctx context.Context, node *clusterNode, call *clusterCall, asking bool) (Value, error) {
-	if !node.acquire() {
-		return Value{}, errNodeRetired
-	}
-	defer node.release()
-	cl, err := node.connected(ctx)
+	cl, done, err := node.use(ctx)
 	if err != nil {
 		return Value{}, err
 	}
+	defer done()
 	return sendOnNode(ctx, cl, call, asking)
 }

@@ -54,6 +54,21 @@ func (n *clusterNode) release() {
 	}
 }
 
+// use returns the node's Client for one request, dialing it if needed,
+// and the function that ends the use. It fails with errNodeRetired once
+// the node retires.
+func (n *clusterNode) use(ctx context.Context) (*Client, func(), error) {
+	if !n.acquire() {
+		return nil, nil, errNodeRetired
+	}
+	cl, err := n.connected(ctx)
+	if err != nil {
+		n.release()
+		return nil, nil, err
+	}
+	return cl, n.release, nil
+}
+
 // connected returns the node's Client, dialing it on first use. Only one
 // dial runs at a time; a failed one is remembered for dialPause, so that a
 // node that is down fails requests at once rather than once per request.
@@ -114,6 +129,18 @@ func (n *clusterNode) current() *Client {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.client
+}
+
+// hangUp closes the node's Client, keeping the node: it dials again when
+// it is needed. Only for a node nobody uses.
+func (n *clusterNode) hangUp() {
+	n.mu.Lock()
+	c := n.client
+	n.client = nil
+	n.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
 }
 
 // disconnected reports a node dialed once whose connections are all

@@ -65,13 +65,38 @@ type pipelinePart struct {
 }
 
 // pipeline runs the commands encoded in buf (ending at ends) split by
-// node, and returns their replies in order.
+// node, and returns their replies in order. A command that runs on every
+// master (FLUSHALL, SCRIPT LOAD) is a barrier: the commands before it are
+// answered first, and those after it are sent once it is.
 func (sh *clusterShared) pipeline(ctx context.Context, buf []byte, ends []int) ([]Value, error) {
-	calls, alone, parts, err := sh.splitByNode(buf, ends)
+	calls, err := pipelineCalls(buf, ends)
 	if err != nil {
 		return nil, err
 	}
 	replies := make([]Value, len(calls))
+	for start := 0; start < len(calls); {
+		end := start
+		for end < len(calls) && calls[end].fan == nil {
+			end++
+		}
+		if err := sh.pipelineSegment(ctx, calls, start, end, replies); err != nil {
+			return nil, err
+		}
+		if end < len(calls) { // the barrier itself
+			if err := sh.sendAlone(ctx, calls, []int{end}, replies); err != nil {
+				return nil, err
+			}
+			end++
+		}
+		start = end
+	}
+	return replies, nil
+}
+
+// pipelineSegment sends calls[start:end] split by node, the parts
+// concurrently, then alone those that must be sent again.
+func (sh *clusterShared) pipelineSegment(ctx context.Context, calls []*clusterCall, start, end int, replies []Value) error {
+	alone, parts := sh.splitByNode(calls, start, end)
 	redo := make([][]int, len(parts))
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
@@ -88,28 +113,41 @@ func (sh *clusterShared) pipeline(ctx context.Context, buf []byte, ends []int) (
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return err
 	}
 	for _, r := range redo {
 		alone = append(alone, r...)
 	}
-	return replies, sh.sendAlone(ctx, calls, sorted(alone), replies)
+	slices.Sort(alone)
+	return sh.sendAlone(ctx, calls, alone, replies)
 }
 
-// splitByNode reads each command and groups them by target node. Those
-// that concern every master, or whose slot has no node now, go alone.
-func (sh *clusterShared) splitByNode(buf []byte, ends []int) (calls []*clusterCall, alone []int, parts []*pipelinePart, err error) {
-	byNode := map[*clusterNode]*pipelinePart{}
+// pipelineCalls reads each command of a pipeline.
+func pipelineCalls(buf []byte, ends []int) ([]*clusterCall, error) {
+	calls := make([]*clusterCall, 0, len(ends))
 	start := 0
-	for i, end := range ends {
-		call, e, err := pipelineCall(buf[start:end])
+	for _, end := range ends {
+		e, err := readCommand(buf[start:end])
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		start = end
+		call := &clusterCall{cmd: buf[start:end], readOnly: isReadOnly(e.Name()), slot: -1, fan: fanOutOf(&e)}
+		if key, keyed := e.firstKey(); keyed {
+			call.slot = keySlot(key)
+		}
 		calls = append(calls, call)
-		node, err := sh.target(call)
-		if err != nil || fanOutOf(&e) != nil {
+		start = end
+	}
+	return calls, nil
+}
+
+// splitByNode groups calls[start:end] by target node; those whose slot
+// has no node now go alone.
+func (sh *clusterShared) splitByNode(calls []*clusterCall, start, end int) (alone []int, parts []*pipelinePart) {
+	byNode := map[*clusterNode]*pipelinePart{}
+	for i := start; i < end; i++ {
+		node, err := sh.target(calls[i])
+		if err != nil {
 			alone = append(alone, i)
 			continue
 		}
@@ -121,25 +159,13 @@ func (sh *clusterShared) splitByNode(buf []byte, ends []int) (calls []*clusterCa
 		}
 		p.entries = append(p.entries, i)
 	}
-	return calls, alone, parts, nil
-}
-
-// pipelineCall reads one encoded command of a pipeline.
-func pipelineCall(cmd []byte) (*clusterCall, encodedCommand, error) {
-	e, err := readCommand(cmd)
-	if err != nil {
-		return nil, e, err
-	}
-	call := &clusterCall{cmd: cmd, readOnly: isReadOnly(e.Name()), slot: -1}
-	if key, keyed := e.firstKey(); keyed {
-		call.slot = keySlot(key)
-	}
-	return call, e, nil
+	return alone, parts
 }
 
 // sendPart sends one node's part as one pipeline and stores its replies.
-// It returns the entries to send again alone: redirected or refused ones,
-// or all of them when the part was never sent (or only reads).
+// It returns the entries to send again alone: those redirected or
+// refused, or all of them when the part was never sent (or was only
+// reads, which may be sent once more).
 func (sh *clusterShared) sendPart(ctx context.Context, p *pipelinePart, calls []*clusterCall, replies []Value) ([]int, error) {
 	req := manager.NewRequest()
 	req.ReadOnly = true
@@ -148,21 +174,13 @@ func (sh *clusterShared) sendPart(ctx context.Context, p *pipelinePart, calls []
 		req.ReadOnly = req.ReadOnly && calls[i].readOnly
 	}
 	req.Replies = len(p.entries)
-	readOnly := req.ReadOnly
 	vals, err := sh.sendRequest(ctx, p.node, req)
 	if err != nil {
-		var cerr *ConnError
-		if errors.As(err, &cerr) {
-			sh.kickRefresh()
-			if !cerr.Sent || readOnly {
-				return p.entries, nil
-			}
-		}
-		return nil, err
+		return sh.partFailed(p, calls, err)
 	}
 	var redo []int
 	for k, i := range p.entries {
-		if sh.redirected(vals[k], p.node) {
+		if sh.sendAgain(calls[i], p.node, vals[k]) {
 			redo = append(redo, i)
 			continue
 		}
@@ -171,39 +189,42 @@ func (sh *clusterShared) sendPart(ctx context.Context, p *pipelinePart, calls []
 	return redo, nil
 }
 
+// partFailed decides what follows a part that failed as a whole: its
+// commands are sent again alone when none ran, or when all were reads
+// that may be sent once more; otherwise the pipeline fails.
+func (sh *clusterShared) partFailed(p *pipelinePart, calls []*clusterCall, err error) ([]int, error) {
+	var cerr *ConnError
+	if !errors.As(err, &cerr) {
+		return nil, err
+	}
+	for _, i := range p.entries {
+		if sh.nextStep(calls[i], p.node, err).kind != stepRetry {
+			return nil, err
+		}
+	}
+	return p.entries, nil
+}
+
 // sendRequest sends a request of several commands to node.
 func (sh *clusterShared) sendRequest(ctx context.Context, node *clusterNode, req *manager.Request) ([]Value, error) {
-	if !node.acquire() {
-		req.Release()
-		return nil, errNodeRetired
-	}
-	defer node.release()
-	cl, err := node.connected(ctx)
+	cl, done, err := node.use(ctx)
 	if err != nil {
 		req.Release()
 		return nil, err
 	}
+	defer done()
 	return cl.doMulti(ctx, req)
 }
 
-// redirected reports a reply that the cluster client must send again,
-// and applies a MOVED to the slot map at once.
-func (sh *clusterShared) redirected(v Value, from *clusterNode) bool {
-	var rerr *RedisError
-	if !errors.As(v.Err(), &rerr) {
-		return false
+// sendAgain reports whether one reply of a part is a redirection or
+// refusal, so that its command must be sent again alone; it follows a
+// MOVED in the slot map at once.
+func (sh *clusterShared) sendAgain(call *clusterCall, from *clusterNode, v Value) bool {
+	next := sh.nextStep(call, from, v.Err())
+	if next.kind == stepMoved {
+		sh.followMoved(call, next)
 	}
-	switch rerr.Prefix {
-	case "MOVED":
-		if slot, addr, ok := parseRedirect(rerr.Message, from); ok {
-			sh.applyMoved(slot, addr)
-			sh.kickRefresh()
-		}
-		return true
-	case "ASK", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "MASTERDOWN", "LOADING":
-		return true
-	}
-	return false
+	return next.kind != stepDone
 }
 
 // sendAlone sends the given entries one at a time, in order, with the
@@ -213,8 +234,8 @@ func (sh *clusterShared) sendAlone(ctx context.Context, calls []*clusterCall, en
 		call := calls[i]
 		var v Value
 		var err error
-		if e, _ := readCommand(call.cmd); fanOutOf(&e) != nil {
-			v, err = sh.fanOut(ctx, call, fanOutOf(&e))
+		if call.fan != nil {
+			v, err = sh.fanOut(ctx, call, call.fan)
 		} else {
 			v, err = sh.do(ctx, call)
 		}
@@ -225,10 +246,4 @@ func (sh *clusterShared) sendAlone(ctx context.Context, calls []*clusterCall, en
 		replies[i] = v
 	}
 	return nil
-}
-
-// sorted sorts entry numbers in place and returns them.
-func sorted(s []int) []int {
-	slices.Sort(s)
-	return s
 }

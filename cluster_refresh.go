@@ -103,15 +103,11 @@ func (sh *clusterShared) topologySources(initial bool) []string {
 func (sh *clusterShared) askTopology(ctx context.Context, addr string) ([]shardSpec, error) {
 	ctx, cancel := context.WithTimeout(ctx, refreshTryTimeout)
 	defer cancel()
-	n := sh.node(addr)
-	if !n.acquire() {
-		return nil, errNodeRetired
-	}
-	defer n.release()
-	cl, err := n.connected(ctx)
+	cl, done, err := sh.node(addr).use(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	v, err := cl.Do(ctx, "CLUSTER", "SHARDS")
 	if isUnknownCommand(err) {
 		if v, err = cl.Do(ctx, "CLUSTER", "SLOTS"); err == nil {

@@ -93,14 +93,11 @@ func (sh *clusterShared) waitNotMaster(ctx context.Context, node *clusterNode) b
 type nodeDoer struct{ node *clusterNode }
 
 func (d nodeDoer) Do(ctx context.Context, name string, args ...any) (Value, error) {
-	if !d.node.acquire() {
-		return Value{}, errNodeRetired
-	}
-	defer d.node.release()
-	cl, err := d.node.connected(ctx)
+	cl, done, err := d.node.use(ctx)
 	if err != nil {
 		return Value{}, err
 	}
+	defer done()
 	return cl.Do(ctx, name, args...)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -20,25 +21,28 @@ type clusterCall struct {
 	blocking bool
 	wait     time.Duration // for a blocking command: the server's timeout, 0 none
 
-	toMaster    bool // a replica failed it: stay on the master
-	resentRead  bool // a read lost with its connection was sent once more
+	fan         *fanOut // for a command that runs on every master
+	onReplica   bool    // the last attempt went to a replica
+	toMaster    bool    // a replica failed it: stay on the master
+	resentRead  bool    // a read lost with its connection was sent once more
 	redirects   int
 	retryUntil  time.Time
 	retryPauses int
 }
 
 // newClusterCall keeps req's encoding, releases req and finds the slot.
-func newClusterCall(req *manager.Request, blocking bool, wait time.Duration) (*clusterCall, encodedCommand, error) {
+func newClusterCall(req *manager.Request, blocking bool, wait time.Duration) (*clusterCall, error) {
 	call := &clusterCall{cmd: append([]byte(nil), req.Cmd...), readOnly: req.ReadOnly, slot: -1, blocking: blocking, wait: wait}
 	req.Release()
 	e, err := readCommand(call.cmd)
 	if err != nil {
-		return nil, e, err
+		return nil, err
 	}
 	if key, keyed := e.firstKey(); keyed {
 		call.slot = keySlot(key)
 	}
-	return call, e, nil
+	call.fan = fanOutOf(&e)
+	return call, nil
 }
 
 // run makes a ClusterClient a runner of typed commands.
@@ -69,9 +73,10 @@ func (c *ClusterClient) Do(ctx context.Context, name string, args ...any) (Value
 	if err != nil {
 		return Value{}, err
 	}
-	if route == routeBlocking {
-		wait, _, _ := blockingTimeout(commandLabel(name), args)
-		return c.send(ctx, req, true, wait)
+	if route == routeBlocking { // bounded here, once for every attempt
+		ctx, cancel := blockingContext(ctx, c.shared.cfg.Node.CommandTimeout, name, args)
+		defer cancel()
+		return c.send(ctx, req, true, 0)
 	}
 	return c.send(ctx, req, false, 0)
 }
@@ -82,12 +87,12 @@ func (c *ClusterClient) send(ctx context.Context, req *manager.Request, blocking
 		req.Release()
 		return Value{}, ErrClosed
 	}
-	call, e, err := newClusterCall(req, blocking, wait)
+	call, err := newClusterCall(req, blocking, wait)
 	if err != nil {
 		return Value{}, err
 	}
-	if fan := fanOutOf(&e); fan != nil {
-		return c.shared.fanOut(ctx, call, fan)
+	if call.fan != nil {
+		return c.shared.fanOut(ctx, call, call.fan)
 	}
 	return c.shared.do(ctx, call)
 }
@@ -103,9 +108,7 @@ func (sh *clusterShared) do(ctx context.Context, call *clusterCall) (Value, erro
 		case stepDone:
 			return v, err
 		case stepMoved:
-			sh.redirects.Add(1)
-			sh.applyMoved(next.slot, next.addr)
-			sh.kickRefresh()
+			sh.followMoved(call, next)
 		case stepAsk:
 			sh.redirects.Add(1)
 			asking = sh.node(next.addr)
@@ -120,6 +123,15 @@ func (sh *clusterShared) do(ctx context.Context, call *clusterCall) (Value, erro
 			return v, err
 		}
 	}
+}
+
+// followMoved points the slot at its new owner for every later command,
+// and sends call there: the server knows the key better than firstKey.
+func (sh *clusterShared) followMoved(call *clusterCall, moved step) {
+	sh.redirects.Add(1)
+	sh.applyMoved(moved.slot, moved.addr)
+	sh.kickRefresh()
+	call.slot = moved.slot
 }
 
 // attemptOn sends call once: to asking when an ASK named it, otherwise to
@@ -148,8 +160,10 @@ func (sh *clusterShared) target(call *clusterCall) (*clusterNode, error) {
 	} else if s = sh.topo.Load().shardOf(call.slot); s == nil {
 		return nil, slotUnserved(call.slot)
 	}
+	call.onReplica = false
 	if call.readOnly && sh.cfg.ReadFromReplicas && !call.toMaster {
 		if r := s.healthyReplica(); r != nil {
+			call.onReplica = true
 			return r, nil
 		}
 	}
@@ -178,7 +192,7 @@ func sendOnNode(ctx context.Context, cl *Client, call *clusterCall, asking bool)
 	req.ReadOnly = call.readOnly && !asking
 	switch {
 	case call.blocking && asking:
-		return askingOnDedicated(ctx, cl, req)
+		return askingOnDedicated(ctx, cl, req, call.wait)
 	case call.blocking:
 		return cl.runBlocking(ctx, req, call.wait)
 	case asking:
@@ -197,7 +211,9 @@ var askingCommand = []byte("*1\r\n$6\r\nASKING\r\n")
 
 // askingOnDedicated runs ASKING and a blocking command on one dedicated
 // connection.
-func askingOnDedicated(ctx context.Context, cl *Client, req *manager.Request) (Value, error) {
+func askingOnDedicated(ctx context.Context, cl *Client, req *manager.Request, wait time.Duration) (Value, error) {
+	ctx, cancel := cl.blockingFor(ctx, wait)
+	defer cancel()
 	var v Value
 	ran := false
 	err := cl.Dedicated(ctx, func(conn *DedicatedConn) error {
@@ -247,17 +263,11 @@ func (sh *clusterShared) nextStep(call *clusterCall, node *clusterNode, err erro
 	switch {
 	case errors.As(err, &cerr):
 		sh.kickRefresh()
-		if node != nil && node != sh.masterOf(call) {
-			call.toMaster = true // a replica failed: fall back to the master
-		}
+		call.toMaster = call.toMaster || call.onReplica // fall back to the master
 		if node != nil && err != errNodeRetired {
 			node.healthy.Store(false)
 		}
-		if !cerr.Sent {
-			return step{kind: stepRetry}
-		}
-		if call.readOnly && !call.resentRead && !call.blocking {
-			call.resentRead = true // reads are safe to send once more
+		if !cerr.Sent || sh.mayResend(call) {
 			return step{kind: stepRetry}
 		}
 	case errors.Is(err, ErrClusterDown):
@@ -265,6 +275,17 @@ func (sh *clusterShared) nextStep(call *clusterCall, node *clusterNode, err erro
 		return step{kind: stepRetry}
 	}
 	return step{kind: stepDone}
+}
+
+// mayResend reports whether a read lost with its connection after it was
+// sent may be sent once more, now: the pool resent it on the same node,
+// which may be the one that died.
+func (sh *clusterShared) mayResend(call *clusterCall) bool {
+	if !call.readOnly || call.resentRead || call.blocking || sh.cfg.Node.DisableReadRetry {
+		return false
+	}
+	call.resentRead = true
+	return true
 }
 
 // afterRedisError handles the cluster's error replies.
@@ -279,38 +300,28 @@ func (sh *clusterShared) afterRedisError(call *clusterCall, node *clusterNode, r
 		if rerr.Prefix == "ASK" {
 			return step{kind: stepAsk, slot: slot, addr: addr}
 		}
-		if node != nil && node != sh.masterOf(call) {
-			call.toMaster = true
-		}
+		call.toMaster = call.toMaster || call.onReplica
 		return step{kind: stepMoved, slot: slot, addr: addr}
 	case "TRYAGAIN":
 		return step{kind: stepRetry}
 	case "CLUSTERDOWN", "READONLY":
 		sh.kickRefresh()
 		return step{kind: stepRetry}
-	case "MASTERDOWN", "LOADING":
-		if node != nil && node != sh.masterOf(call) {
-			call.toMaster = true
+	case "MASTERDOWN", "LOADING", "NOSCRIPT":
+		// A replica that lost its master, is loading, or lacks a script
+		// loaded on the masters (EVALSHA_RO): the master can answer.
+		if call.onReplica || rerr.Prefix != "NOSCRIPT" {
+			call.toMaster = call.toMaster || call.onReplica
+			return step{kind: stepRetry}
 		}
-		return step{kind: stepRetry}
 	}
 	return step{kind: stepDone}
 }
 
-// masterOf returns the master currently serving call's slot, or nil.
-func (sh *clusterShared) masterOf(call *clusterCall) *clusterNode {
-	if call.slot < 0 {
-		return nil
-	}
-	if s := sh.topo.Load().shardOf(call.slot); s != nil {
-		return s.master
-	}
-	return nil
-}
-
-// parseRedirect reads "MOVED 3999 127.0.0.1:6381" (or ASK). A node that
-// does not know its own address sends ":6381"; the host is then the one
-// the reply came from.
+// parseRedirect reads "MOVED 3999 127.0.0.1:6381" (or ASK). Redis writes
+// host and port joined by the last colon, an IPv6 address unbracketed
+// ("::1:6381"); a node that does not know its own address sends ":6381",
+// and the host is then the one the reply came from.
 func parseRedirect(msg string, from *clusterNode) (slot int, addr string, ok bool) {
 	fields := strings.Fields(msg)
 	if len(fields) != 3 {
@@ -320,11 +331,15 @@ func parseRedirect(msg string, from *clusterNode) (slot int, addr string, ok boo
 	if err != nil || slot < 0 || slot >= slotCount {
 		return 0, "", false
 	}
-	addr = fields[2]
-	if strings.HasPrefix(addr, ":") && from != nil {
-		addr = hostOf(from.addr) + addr
+	colon := strings.LastIndexByte(fields[2], ':')
+	if colon < 0 {
+		return 0, "", false
 	}
-	return slot, addr, true
+	host, port := strings.Trim(fields[2][:colon], "[]"), fields[2][colon+1:]
+	if host == "" && from != nil {
+		host = hostOf(from.addr)
+	}
+	return slot, net.JoinHostPort(host, port), true
 }
 
 // Backoff of retries while the cluster cannot serve a command.

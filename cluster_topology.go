@@ -131,8 +131,10 @@ func shardNode(f map[string]Value, askedHost string, withTLS bool) (nodeSpec, er
 	if err != nil {
 		return nodeSpec{}, fmt.Errorf("port: %w", err)
 	}
+	// "?" means the node cannot tell its endpoint: the one the client
+	// reached it by serves.
 	host, _ := f["endpoint"].Text()
-	if host == "" || host == "?" {
+	if host == "" {
 		host, _ = f["ip"].Text()
 	}
 	if host == "" || host == "?" {

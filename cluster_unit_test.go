@@ -45,6 +45,8 @@ func TestFirstKeyOfEncodedCommands(t *testing.T) {
 		{[]string{"DBSIZE"}, "", false},
 		{[]string{"SCRIPT", "LOAD", "return 1"}, "", false},
 		{[]string{"UNKNOWNCMD", "x"}, "x", true},
+		{[]string{"XREADGROUP", "GROUP", "streams", "STREAMS", "STREAMS", "s", ">"}, "s", true},
+		{[]string{"PFDEBUG", "GETREG", "hll"}, "hll", true},
 	} {
 		e, err := readCommand(resp.AppendCommandStrings(nil, tc.args...))
 		require.NoError(t, err, "%v", tc.args)
@@ -80,7 +82,14 @@ func TestParseRedirect(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "10.0.0.5:7002", addr, "a node that does not know its address")
 
-	for _, bad := range []string{"MOVED", "MOVED x 1.2.3.4:5", "MOVED 16384 1.2.3.4:5"} {
+	_, addr, ok = parseRedirect("MOVED 3999 ::1:7001", nil)
+	assert.True(t, ok)
+	assert.Equal(t, "[::1]:7001", addr, "Redis writes IPv6 hosts unbracketed")
+	from6 := newClusterNode("[fd00::2]:7000", Config{}, 0)
+	_, addr, _ = parseRedirect("ASK 1 :7002", from6)
+	assert.Equal(t, "[fd00::2]:7002", addr)
+
+	for _, bad := range []string{"MOVED", "MOVED x 1.2.3.4:5", "MOVED 16384 1.2.3.4:5", "MOVED 1 nocolon"} {
 		_, _, ok := parseRedirect(bad, nil)
 		assert.False(t, ok, bad)
 	}
