@@ -8,10 +8,12 @@ import (
 // reply at a time and completes the request at the front of the FIFO
 // without blocking (invariants 1 and 4). Push frames go to OnPush and never
 // complete a request (invariant 7). Any read or protocol error, and any
-// reply nobody asked for, kills the session (invariant 8).
+// reply nobody asked for, kills the session (invariant 8); so does an error
+// reply Config.RedialOn objects to, once its request is answered.
 func (m *Manager) readLoop(s *session) {
 	defer close(s.readerDone)
 	var cur *Request // the entry being answered; a pipeline may take several replies
+	var redial error // Config.RedialOn's cause, acted on once cur is answered
 	for {
 		v, err := s.rd.ReadValue()
 		if err != nil {
@@ -29,6 +31,9 @@ func (m *Manager) readLoop(s *session) {
 			}
 		}
 		cur.addReply(v)
+		if redial == nil {
+			redial = m.redialCause(v)
+		}
 		if len(cur.replies) < cur.Replies {
 			continue
 		}
@@ -38,6 +43,10 @@ func (m *Manager) readLoop(s *session) {
 		s.unanswered.Add(-1)
 		s.freedSlot()
 		s.checkDrained()
+		if redial != nil {
+			m.leave(s, redial)
+			break
+		}
 	}
 	if cur != nil {
 		// A pipeline cut short: it leaves by teardown, like the rest.
@@ -69,4 +78,23 @@ func (m *Manager) deliverPush(v resp.Value) {
 	if m.cfg.OnPush != nil {
 		m.cfg.OnPush(v)
 	}
+}
+
+// redialCause asks Config.RedialOn about an error reply.
+func (m *Manager) redialCause(v resp.Value) error {
+	if m.cfg.RedialOn == nil {
+		return nil
+	}
+	if t := v.Type(); t != resp.TypeSimpleError && t != resp.TypeBulkError {
+		return nil
+	}
+	return m.cfg.RedialOn(v)
+}
+
+// leave ends s because a reply said it reaches the wrong server. The
+// session does not count as healthy, so that a server answering so at
+// every connect is redialed with backoff, not in a loop.
+func (m *Manager) leave(s *session, cause error) {
+	m.healthy.Store(false)
+	s.kill(&ConnError{Op: "read", Addr: s.addr, Err: cause})
 }
