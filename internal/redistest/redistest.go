@@ -36,11 +36,35 @@ type Server struct {
 	dir   string
 	args  []string
 	exits chan struct{} // closed when the current process has exited
+
+	// onLaunch, when set, configures each new process once it answers
+	// PING (at Start and at every Restart).
+	onLaunch func(ctx context.Context, s *Server) error
 }
 
 // Start starts a redis-server on a free loopback port with persistence off.
 // Extra arguments are passed on (for example "--requirepass", "secret").
 func Start(ctx context.Context, extraArgs ...string) (*Server, error) {
+	return startWith(ctx, func(dir string, port int) ([]string, error) {
+		return append(baseArgs(dir, port), extraArgs...), nil
+	}, nil)
+}
+
+// baseArgs are the arguments every data server gets: its port, loopback
+// only, persistence off, its own directory, in the foreground.
+func baseArgs(dir string, port int) []string {
+	return []string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--daemonize", "no", "--loglevel", "warning",
+	}
+}
+
+// startWith starts a redis-server in a new directory on a free port, with
+// the whole argument list built by args for that directory and port. It
+// tries a few ports, since one can be taken between probe and bind, and
+// calls args again for each. onLaunch, when not nil, configures the
+// process once it answers, now and after every Restart.
+func startWith(ctx context.Context, args func(dir string, port int) ([]string, error), onLaunch func(context.Context, *Server) error) (*Server, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, errors.New(InstallHint)
@@ -53,15 +77,19 @@ func Start(ctx context.Context, extraArgs ...string) (*Server, error) {
 	for range 5 { // a free port can be taken between probe and bind
 		port, err := freePort()
 		if err != nil {
+			_ = os.RemoveAll(dir)
 			return nil, err
 		}
-		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, dir: dir}
-		s.args = append([]string{
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--dir", dir, "--daemonize", "no", "--loglevel", "warning",
-		}, extraArgs...)
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port, dir: dir, onLaunch: onLaunch}
+		if s.args, err = args(dir, port); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 		if lastErr = s.launch(ctx, path); lastErr == nil {
 			return s, nil
+		}
+		if ctx.Err() != nil {
+			break
 		}
 	}
 	_ = os.RemoveAll(dir)
@@ -105,6 +133,12 @@ func (s *Server) launch(ctx context.Context, path string) error {
 		s.Kill()
 		output, _ := os.ReadFile(logPath)
 		return fmt.Errorf("redistest: redis-server on %s did not start: %v; output: %s", s.Addr, err, output)
+	}
+	if s.onLaunch != nil {
+		if err := s.onLaunch(ctx, s); err != nil {
+			s.Kill()
+			return fmt.Errorf("redistest: configure redis-server on %s: %w", s.Addr, err)
+		}
 	}
 	return nil
 }
@@ -154,13 +188,53 @@ func (s *Server) Stop() {
 // Dir returns the server's working directory.
 func (s *Server) Dir() string { return filepath.Clean(s.dir) }
 
+// handedOut holds every port freePort has returned in this process, so
+// servers started in parallel (a cluster's nodes and bus ports) never get
+// the same one, and a killed server's port is not given to another server
+// before it restarts.
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// freePort returns a loopback port nothing listens on and that this process
+// has not handed out before.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if !handedOut.ports[port] {
+			if handedOut.ports == nil {
+				handedOut.ports = make(map[int]bool)
+			}
+			handedOut.ports[port] = true
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("redistest: no free loopback port")
+}
+
+// running reports whether the server's current process is alive: started
+// and not yet exited.
+func (s *Server) running() bool {
+	s.mu.Lock()
+	exits := s.exits
+	s.mu.Unlock()
+	if exits == nil {
+		return false
+	}
+	select {
+	case <-exits:
+		return false
+	default:
+		return true
+	}
 }
 
 // waitReady polls with PING until the server answers PONG, the process
