@@ -19,6 +19,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 		"DB": true, "CommandTimeout": true, "Username": true, "Password": true,
 		"ClientName": true, "DisableReadRetry": true, "DisableStallDetection": true,
 		"CredentialsProvider": true, "Protocol": true, "TLSConfig": true, "OnPush": true,
+		"readOnlyReplica": true, "onReconnect": true, // set by the cluster client only
 	}
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
