@@ -55,8 +55,10 @@ type Config struct {
 	// the request the reply belongs to is answered, as if it had failed
 	// with that cause, and the manager reconnects: for replies saying the
 	// connection reaches the wrong server, such as a demoted master's
-	// -READONLY. It runs on the reader goroutine and must not block.
-	// Dedicated connections (Dial) do not use it.
+	// -READONLY. Such a reply must mean that the command was refused, not
+	// run: the pool sends a single command so answered once more. It runs
+	// on the reader goroutine and must not block. Dedicated connections
+	// (Dial) do not use it.
 	RedialOn func(resp.Value) error
 	// OnReconnect, if set, is called after the manager has replaced a lost
 	// connection with a new one. It runs on the writer goroutine and must

@@ -9,7 +9,7 @@ import (
 // without blocking (invariants 1 and 4). Push frames go to OnPush and never
 // complete a request (invariant 7). Any read or protocol error, and any
 // reply nobody asked for, kills the session (invariant 8); so does an error
-// reply Config.RedialOn objects to, once its request is answered.
+// reply Config.RedialOn objects to, as its request is answered.
 func (m *Manager) readLoop(s *session) {
 	defer close(s.readerDone)
 	var cur *Request // the entry being answered; a pipeline may take several replies
@@ -37,14 +37,18 @@ func (m *Manager) readLoop(s *session) {
 		if len(cur.replies) < cur.Replies {
 			continue
 		}
-		s.pendingBytes.Add(-int64(len(cur.Cmd))) // before answer: cur may be recycled after
-		m.answer(cur)
-		cur = nil
-		s.unanswered.Add(-1)
-		s.freedSlot()
-		s.checkDrained()
 		if redial != nil {
-			m.leave(s, redial)
+			// Before the answer: its caller, or the pool resending it,
+			// must find this connection gone.
+			s.kill(&ConnError{Op: "read", Addr: s.addr, Err: redial})
+		}
+		m.finishEntry(s, cur)
+		cur = nil
+		if redial != nil {
+			// The answer marked the session healthy: a server answering
+			// so at every connect must be redialed with backoff, not in
+			// a loop.
+			m.healthy.Store(false)
 			break
 		}
 	}
@@ -52,6 +56,16 @@ func (m *Manager) readLoop(s *session) {
 		// A pipeline cut short: it leaves by teardown, like the rest.
 		m.settle(cur, s.failure(cur, true)) // its replies had begun
 	}
+}
+
+// finishEntry completes cur, whose replies are all in, and does the
+// bookkeeping of its leaving the FIFO.
+func (m *Manager) finishEntry(s *session, cur *Request) {
+	s.pendingBytes.Add(-int64(len(cur.Cmd))) // before answer: cur may be recycled after
+	m.answer(cur)
+	s.unanswered.Add(-1)
+	s.freedSlot()
+	s.checkDrained()
 }
 
 // popFront takes the oldest in-flight entry, or nil if there is none.
@@ -89,12 +103,4 @@ func (m *Manager) redialCause(v resp.Value) error {
 		return nil
 	}
 	return m.cfg.RedialOn(v)
-}
-
-// leave ends s because a reply said it reaches the wrong server. The
-// session does not count as healthy, so that a server answering so at
-// every connect is redialed with backoff, not in a loop.
-func (m *Manager) leave(s *session, cause error) {
-	m.healthy.Store(false)
-	s.kill(&ConnError{Op: "read", Addr: s.addr, Err: cause})
 }

@@ -118,8 +118,8 @@ func TestReconnectAfterShutdownDoesNothing(t *testing.T) {
 }
 
 // TestRedialOnEndsConnectionAfterTheReply: an error reply RedialOn objects
-// to reaches its caller as a reply; the connection then ends with the
-// hook's cause (the request behind it fails as sent), and the manager
+// to reaches its caller as a reply, by which time the connection has ended
+// with the hook's cause (the request behind it fails as sent); the manager
 // redials.
 func TestRedialOnEndsConnectionAfterTheReply(t *testing.T) {
 	srv := newServer(t)
@@ -148,6 +148,9 @@ func TestRedialOnEndsConnectionAfterTheReply(t *testing.T) {
 	r := await(t, first)
 	if r.err != nil || r.v.Err() == nil || !strings.HasPrefix(r.v.Err().Error(), "READONLY") {
 		t.Fatalf("first SET: %v, %v; want the READONLY reply", r.v, r.err)
+	}
+	if m.Connected() {
+		t.Error("Connected() when the refused request's caller got its reply: a resend could go to the same connection")
 	}
 	ce := wantConnError(t, await(t, second), "read", "SET")
 	if !ce.Sent || !errors.Is(ce, errMoved) {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
 )
 
 // Config configures a pool. Every field must be set: the root package
@@ -49,10 +50,11 @@ type Pool struct {
 	shutdownTimeout time.Duration
 	reconnectWait   time.Duration
 	readRetry       bool
-	rerouted        atomic.Uint64 // requests sent again because they were never sent
-	retried         atomic.Uint64 // read-only requests sent again after their connection was lost
-	next            atomic.Uint32 // round-robin start for ties
-	refs            atomic.Int64  // open references; 0 means shut down
+	redialOn        func(resp.Value) error // Manager.RedialOn: a single command it objects to is resent once
+	rerouted        atomic.Uint64          // requests sent again because they were never sent
+	retried         atomic.Uint64          // read-only requests sent again after their connection was lost
+	next            atomic.Uint32          // round-robin start for ties
+	refs            atomic.Int64           // open references; 0 means shut down
 	shutdownOnce    sync.Once
 	closing         chan struct{} // closed when shutdown begins
 	reconnectMu     sync.Mutex    // Reconnect runs wholly before shutdown begins, or not at all
@@ -72,6 +74,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		shutdownTimeout: cfg.ShutdownTimeout,
 		reconnectWait:   cfg.ReconnectWait,
 		readRetry:       !cfg.DisableReadRetry,
+		redialOn:        cfg.Manager.RedialOn,
 		up:              make(chan struct{}),
 		closing:         make(chan struct{}),
 	}
