@@ -48,7 +48,7 @@ func (c Config) runHandshake(ctx context.Context, hc *manager.HandshakeConn, neg
 			return err
 		}
 	}
-	steps := c.setupSteps(version, user, pass)
+	steps := c.setupSteps(version, user, pass, role)
 	replies, err := hc.ExchangeAll(steps.cmds...)
 	if err != nil {
 		return err
@@ -152,7 +152,9 @@ type setupSteps struct {
 	pingLast bool
 }
 
-func (c Config) setupSteps(version int, user, pass string) setupSteps {
+// helloRole is the role HELLO reported, "" on RESP2 or from a server
+// whose HELLO does not say.
+func (c Config) setupSteps(version int, user, pass, helloRole string) setupSteps {
 	var s setupSteps
 	// name is what errors show: never the arguments.
 	add := func(name string, optional bool, args ...string) {
@@ -176,8 +178,8 @@ func (c Config) setupSteps(version int, user, pass string) setupSteps {
 	if c.readOnlyReplica {
 		add("READONLY", false, "READONLY")
 	}
-	if c.requireMaster && version == 2 {
-		add("ROLE", false, "ROLE") // on RESP3, HELLO's reply says
+	if c.requireMaster && helloRole == "" {
+		add("ROLE", false, "ROLE") // HELLO's reply did not say
 	}
 	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-NAME", libName)
 	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-VER", libVersion())

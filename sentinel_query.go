@@ -93,7 +93,7 @@ func (s *sentinels) dialMaster(dial dialFunc) dialFunc {
 		defer cancel()
 		nc, err := dial(ctx, network, addr)
 		if err != nil {
-			return nil, fmt.Errorf("master %q at %s, as sentinels say: %w", s.master, addr, err)
+			return nil, fmt.Errorf("the master %q, which the sentinels place at %s: %w", s.master, addr, err)
 		}
 		s.dialed.Store(&addr)
 		return nc, nil
