@@ -57,9 +57,11 @@ type FailoverConfig struct {
 //     run on the old master). Dedicated connections idle in the pool are
 //     closed, lent ones are closed when they come back, and every
 //     Subscription reconnects and subscribes again.
-//   - A request answered -READONLY (the connection reaches a master that
-//     was demoted to replica) returns that *RedisError, and its
-//     connection redials.
+//   - A reply -READONLY (the connection reaches a master demoted to
+//     replica, the switch not yet heard of) ends its connection, which
+//     redials. The command was refused, so a single command is sent once
+//     more, to the new connection; a pipeline gets its replies as they
+//     are (some of its commands may have run).
 //
 // Between the loss of a master and the sentinels' switch, requests wait
 // for a connection as with New (Config.ReconnectWait) and fail with a

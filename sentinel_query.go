@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,7 @@ type sentinels struct {
 func newSentinels(f FailoverConfig, node Config) *sentinels {
 	return &sentinels{
 		master:  f.MasterName,
-		addrs:   f.SentinelAddrs,
+		addrs:   slices.Clone(f.SentinelAddrs), // the caller may reuse its slice
 		timeout: node.DialTimeout,
 		ask:     resp.AppendCommandStrings(nil, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", f.MasterName),
 		conn: manager.Config{
