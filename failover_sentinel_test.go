@@ -299,10 +299,12 @@ func TestFailoverFollowsSwitchMaster(t *testing.T) {
 
 // TestNewFailoverUnknownMasterFailsPromptly: a name the sentinels do not
 // monitor fails NewFailover at once with a *ConnError that matches
-// ErrUnknownMaster and names the master and each sentinel asked.
+// ErrUnknownMaster and names the master and each sentinel asked, leaving
+// nothing running.
 func TestNewFailoverUnknownMasterFailsPromptly(t *testing.T) {
 	s := redistest.StartSentinelsT(t, "known", 0, 2)
 	ctx := sentinelContext(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // nothing left running
 	began := time.Now()
 	_, err := redmux.NewFailover(ctx, redmux.FailoverConfig{MasterName: "unknown", SentinelAddrs: s.SentinelAddrs()})
 	took := time.Since(began)
@@ -320,10 +322,11 @@ func TestNewFailoverUnknownMasterFailsPromptly(t *testing.T) {
 
 // TestNewFailoverNoSentinelReachableNamesEach: with no sentinel listening,
 // NewFailover fails at once with a *ConnError naming each sentinel and
-// why it could not be asked.
+// why it could not be asked, leaving nothing running.
 func TestNewFailoverNoSentinelReachableNamesEach(t *testing.T) {
 	ctx := sentinelContext(t)
 	addrs := []string{closedPort(t), closedPort(t)}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // nothing left running
 	began := time.Now()
 	_, err := redmux.NewFailover(ctx, redmux.FailoverConfig{MasterName: "nowhere", SentinelAddrs: addrs})
 	took := time.Since(began)
