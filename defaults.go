@@ -111,8 +111,8 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 			BackoffMax:       c.BackoffMax,
 			StallTimeout:     stall,
 			PingTimeout:      c.PingTimeout,
-			OnPush:           c.OnPush,
 			RedialOn:         c.redialOn(),
+			OnPush:           c.OnPush,
 		},
 	}
 }

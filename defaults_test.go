@@ -20,8 +20,8 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 		"ClientName": true, "DisableReadRetry": true, "DisableStallDetection": true,
 		"CredentialsProvider": true, "Protocol": true, "TLSConfig": true, "OnPush": true,
 		"readOnlyReplica": true, "onReconnect": true, // set by the cluster client only
-		"requireMaster": true, // set by NewFailover only
 	}
+	optional["requireMaster"] = true // set by NewFailover only
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name
