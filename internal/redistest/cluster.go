@@ -27,7 +27,7 @@ const clusterStartTimeout = 60 * time.Second
 //
 // Each node runs with cluster-node-timeout 1000 ms and
 // cluster-replica-validity-factor 0, so a killed master fails over to its
-// replica within a few seconds. Each node keeps its nodes.conf in its own
+// replica in about 2.5 s. Each node keeps its nodes.conf in its own
 // directory, so Server.Restart brings a killed node back with the same node
 // id; after a failover it comes back as a replica of the node that took
 // its slots.

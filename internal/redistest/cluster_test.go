@@ -151,13 +151,12 @@ func TestCluster(t *testing.T) {
 	})
 
 	t.Run("FailoverAndRestart", func(t *testing.T) {
-		slot := c.KeySlot("foo")
+		slot := c.KeySlot("k")
 		old, err := c.MasterOfSlot(ctx, slot)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustDo(t, ctx, c, old, "SET", "foo", "bar")
-		mustDo(t, ctx, c, old, "WAIT", "1", "5000") // the replica has it
+		setAndWait(t, ctx, old.Addr, c.password, 1) // the replica has k
 		oldID, err := c.NodeID(ctx, old)
 		if err != nil {
 			t.Fatal(err)
@@ -179,8 +178,8 @@ func TestCluster(t *testing.T) {
 		if err != nil || promoted != replicas[0] {
 			t.Fatalf("MasterOfSlot after failover = %v, %v; want the replica %s", promoted, err, replicas[0].Addr)
 		}
-		if v := mustDo(t, ctx, c, promoted, "GET", "foo"); v.String() != resp.BulkString([]byte("bar")).String() {
-			t.Fatalf("GET foo on the promoted replica = %v", v)
+		if v := mustDo(t, ctx, c, promoted, "GET", "k"); v.String() != resp.BulkString([]byte("v")).String() {
+			t.Fatalf("GET k on the promoted replica = %v", v)
 		}
 
 		began = time.Now()

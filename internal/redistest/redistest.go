@@ -1,6 +1,7 @@
-// Package redistest starts a real redis-server on a free loopback port for
-// tests, benchmarks and the chaos suite, and stops exactly the process it
-// started.
+// Package redistest starts real redis-server processes on free loopback
+// ports for tests, benchmarks and the chaos suite, and stops exactly the
+// processes it started: a single server (Start), a Redis Cluster
+// (StartCluster) or a master with replicas and sentinels (StartSentinels).
 package redistest
 
 import (

@@ -23,7 +23,9 @@ const sentinelStartTimeout = 60 * time.Second
 // 127.0.0.1.
 //
 // The sentinels run with down-after-milliseconds 1000 and failover-timeout
-// 5000, so a killed master fails over to a replica within a few seconds.
+// 5000, and with their fixed periods shortened (see sentinelDebug), so a
+// killed master fails over to a replica in about 2 s, and a restarted old
+// master is made a replica of the new one about 3 s after its restart.
 // Each sentinel rewrites its own sentinel.conf, so Server.Restart brings a
 // killed sentinel back with its identity and what it had learnt.
 type Sentinels struct {
@@ -109,7 +111,7 @@ func StartSentinelsWithT(tb testing.TB, opts SentinelOptions) *Sentinels {
 // master sees every replica online it starts the sentinels in parallel,
 // and then waits until the set is ready (see WaitReady). The order matters
 // for speed: a sentinel learns replicas from the master's INFO, which it
-// asks for once at start and then only every 10 s.
+// asks for at start and then only periodically.
 func StartSentinelsWith(ctx context.Context, opts SentinelOptions) (*Sentinels, error) {
 	switch {
 	case opts.MasterName == "" || strings.ContainsAny(opts.MasterName, " \t\r\n\"'"):

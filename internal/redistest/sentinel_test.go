@@ -5,11 +5,34 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redmux/redmux/resp"
 )
+
+// setAndWait sets k to v on addr and waits until replicas replicas have
+// it. WAIT must run on the connection that wrote: on another one it
+// returns at once.
+func setAndWait(t *testing.T, ctx context.Context, addr, password string, replicas int) {
+	t.Helper()
+	a, err := dialAdmin(ctx, addr, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if _, err := a.do(ctx, "SET", "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.do(ctx, "WAIT", strconv.Itoa(replicas), "5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := v.Int64(); err != nil || n < int64(replicas) {
+		t.Fatalf("WAIT %d: %v replicas have the write (%v)", replicas, v, err)
+	}
+}
 
 // waitMasterChange polls MasterAddr until it differs from old.
 func waitMasterChange(t *testing.T, ctx context.Context, s *Sentinels, old string) string {
@@ -43,12 +66,7 @@ func TestSentinels(t *testing.T) {
 	if s.Server("127.0.0.1:1") != nil {
 		t.Fatal("Server of an unknown address is not nil")
 	}
-	if _, err := command(ctx, old, "", "SET", "k", "v"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := command(ctx, old, "", "WAIT", "2", "5000"); err != nil {
-		t.Fatal(err)
-	}
+	setAndWait(t, ctx, old, "", 2)
 
 	s.Master.Kill()
 	began := time.Now()
