@@ -194,12 +194,18 @@ func TestFailoverSurvivesMasterSIGKILLUnderLoad(t *testing.T) {
 	s := redistest.StartSentinelsT(t, "killed", 1, 3)
 	ctx := sentinelContext(t)
 	c := sentinelClient(t, ctx, s, redmux.Config{Managers: 4, ClientName: "sigkill"})
-	require.NoError(t, c.Set(ctx, "before-the-kill", []byte("kept")))
-	v, err := c.Do(ctx, "WAIT", 1, 1000)
-	require.NoError(t, err)
-	acked, err := v.Int64()
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, acked, int64(1), "no replica acknowledged the write")
+	// WAIT counts the replicas that have the writes of its own connection:
+	// the SET goes on the same one (Client.Do would run WAIT on a
+	// dedicated connection that wrote nothing, and it would return at once).
+	require.NoError(t, c.Dedicated(ctx, func(conn *redmux.DedicatedConn) error {
+		require.NoError(t, conn.Set(ctx, "before-the-kill", []byte("kept")))
+		v, err := conn.Do(ctx, "WAIT", 1, 1000)
+		require.NoError(t, err)
+		acked, err := v.Int64()
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, acked, int64(1), "no replica acknowledged the write")
+		return nil
+	}))
 
 	load := startWriteLoad(t, c)
 	testwait.Eventually(t, "the load to get going", func() bool { return load.ok.Load() >= 100 })
