@@ -124,6 +124,12 @@ type Config struct {
 	// (CLIENT TRACKING, SUBSCRIBE) run on dedicated connections.
 	OnPush func(Value)
 
+	// requireMaster makes every connection check that it reached a master
+	// (HELLO's role, or ROLE on RESP2), failing the connect otherwise, and
+	// makes a manager redial when a write is answered -READONLY: the
+	// connections of NewFailover.
+	requireMaster bool
+
 	// readOnlyReplica makes every connection send READONLY: a cluster
 	// replica then serves reads of its master's slots.
 	readOnlyReplica bool

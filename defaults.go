@@ -97,6 +97,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 		DisableReadRetry: c.DisableReadRetry,
 		Manager: manager.Config{
 			Addr:             c.Addr,
+			AddrFromConn:     c.requireMaster, // NewFailover's Addr names no one server
 			Network:          c.Network,
 			Dial:             c.connDialer(),
 			DialTimeout:      c.DialTimeout,
@@ -110,6 +111,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 			BackoffMax:       c.BackoffMax,
 			StallTimeout:     stall,
 			PingTimeout:      c.PingTimeout,
+			RedialOn:         c.redialOn(),
 			OnPush:           c.OnPush,
 			OnReconnect:      c.onReconnect,
 		},

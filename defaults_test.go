@@ -21,6 +21,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 		"CredentialsProvider": true, "Protocol": true, "TLSConfig": true, "OnPush": true,
 		"readOnlyReplica": true, "onReconnect": true, // set by the cluster client only
 	}
+	optional["requireMaster"] = true // set by NewFailover only
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name

@@ -23,17 +23,21 @@ func dialKeepAlive(ctx context.Context, network, addr string) (net.Conn, error) 
 // Dial, then a TLS handshake over the result when TLSConfig is set (and
 // Dial did not return a TLS connection already). The TLS handshake is
 // bounded by the dial's context, so by DialTimeout.
-func (c Config) connDialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
-	dial := c.Dial
-	if c.TLSConfig == nil {
+func (c Config) connDialer() dialFunc {
+	return tlsOver(c.Dial, c.TLSConfig)
+}
+
+// dialFunc opens a connection; Config.Dial has its shape.
+type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// tlsOver returns dial with a TLS handshake over each connection it opens,
+// unless it is one already; with a nil tlsConfig, dial itself. An empty
+// ServerName is taken from the host each dial goes to.
+func tlsOver(dial dialFunc, tlsConfig *tls.Config) dialFunc {
+	if tlsConfig == nil {
 		return dial
 	}
-	tlsConfig := c.TLSConfig.Clone()
-	if tlsConfig.ServerName == "" && c.Network != "unix" {
-		if host, _, err := net.SplitHostPort(c.Addr); err == nil {
-			tlsConfig.ServerName = host
-		}
-	}
+	tlsConfig = tlsConfig.Clone()
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		nc, err := dial(ctx, network, addr)
 		if err != nil {
@@ -42,13 +46,28 @@ func (c Config) connDialer() func(ctx context.Context, network, addr string) (ne
 		if _, isTLS := nc.(*tls.Conn); isTLS {
 			return nc, nil
 		}
-		tc := tls.Client(nc, tlsConfig)
+		tc := tls.Client(nc, withServerName(tlsConfig, network, addr))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			_ = nc.Close()
 			return nil, explainTLS(err)
 		}
 		return tc, nil
 	}
+}
+
+// withServerName returns cfg, or a copy of it whose empty ServerName is
+// the host of a TCP addr.
+func withServerName(cfg *tls.Config, network, addr string) *tls.Config {
+	if cfg.ServerName != "" || network == "unix" {
+		return cfg
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return cfg
+	}
+	cfg = cfg.Clone()
+	cfg.ServerName = host
+	return cfg
 }
 
 // explainTLS adds a hint to a failed TLS handshake when the likely cause is

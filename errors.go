@@ -12,6 +12,17 @@ import (
 // gave up waiting for them. Test for it with errors.Is.
 var ErrClosed = manager.ErrClosed
 
+// ErrNotMaster is the cause (errors.Is) of a failed connect of a Client
+// made by NewFailover that reached a server which is not the master: the
+// sentinels named a master that has since become a replica. The manager
+// tries again with backoff, asking the sentinels again.
+var ErrNotMaster = errors.New("the server is not the master")
+
+// ErrUnknownMaster is the cause (errors.Is) of a NewFailover that failed
+// because every sentinel that answered monitors no master of
+// FailoverConfig.MasterName.
+var ErrUnknownMaster = errors.New("no master of that name is monitored")
+
 // ErrEmptyCommand is returned by Pipeline for an empty command slice.
 // (Redis does not answer an empty command, so it is never sent.)
 var ErrEmptyCommand = errors.New("redmux: a pipelined command needs at least a name")

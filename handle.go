@@ -49,7 +49,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.resolved()
+	sh, err := newShared(ctx, cfg.resolved())
+	if err != nil {
+		return nil, err
+	}
+	return newHandle(sh), nil
+}
+
+// newShared starts the pool of a resolved cfg, dialing every manager.
+func newShared(ctx context.Context, cfg Config) (*shared, error) {
 	sh := &shared{commandTimeout: cfg.CommandTimeout, subscriptionBuffer: cfg.SubscriptionBuffer}
 	pc := cfg.poolConfig(&sh.negotiated)
 	sh.connConfig = pc.Manager
@@ -58,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	sh.pool = p
-	return newHandle(sh), nil
+	return sh, nil
 }
 
 // shared is what every handle of one pool has in common.
@@ -71,6 +79,11 @@ type shared struct {
 
 	subsMu sync.Mutex
 	subs   map[*Subscription]struct{} // open subscriptions, ended with the pool
+
+	// stops end what runs beside the pool (NewFailover's sentinel watcher)
+	// and wait for it to exit. Set before the first handle exists; run by
+	// the close of the last.
+	stops []func()
 }
 
 // track records an open subscription until it ends.
@@ -91,14 +104,33 @@ func (sh *shared) untrack(s *Subscription) {
 
 // closeSubscriptions ends every open subscription and waits for them.
 func (sh *shared) closeSubscriptions() {
+	for _, s := range sh.openSubscriptions() {
+		_ = s.Close()
+	}
+}
+
+// redialSubscriptions makes every open subscription leave its connection
+// and reconnect at once.
+func (sh *shared) redialSubscriptions() {
+	for _, s := range sh.openSubscriptions() {
+		s.redial()
+	}
+}
+
+func (sh *shared) openSubscriptions() []*Subscription {
 	sh.subsMu.Lock()
+	defer sh.subsMu.Unlock()
 	open := make([]*Subscription, 0, len(sh.subs))
 	for s := range sh.subs {
 		open = append(open, s)
 	}
-	sh.subsMu.Unlock()
-	for _, s := range open {
-		_ = s.Close()
+	return open
+}
+
+// stopBackground runs the stops, once the pool has shut down.
+func (sh *shared) stopBackground() {
+	for _, stop := range sh.stops {
+		stop()
 	}
 }
 
@@ -126,8 +158,9 @@ func (c *Client) Clone() *Client {
 }
 
 // Close closes this handle. Closing the last open handle shuts the managers
-// down (see the package documentation), ends every Subscription, and
-// returns once every goroutine has exited. Calling Close again, even concurrently, returns only once the
+// down (see the package documentation), ends every Subscription and, for
+// a Client of NewFailover, the watch on the sentinels, and returns once
+// every goroutine has exited. Calling Close again, even concurrently, returns only once the
 // first call has done so. It always returns nil; the error is there for
 // io.Closer.
 func (c *Client) Close() error {
@@ -136,6 +169,7 @@ func (c *Client) Close() error {
 		select {
 		case <-c.pool.Closing(): // this was the last handle
 			c.shared.closeSubscriptions()
+			c.shared.stopBackground()
 		default:
 		}
 		close(c.released)

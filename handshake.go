@@ -42,19 +42,24 @@ func (c Config) runHandshake(ctx context.Context, hc *manager.HandshakeConn, neg
 	if err != nil {
 		return fmt.Errorf("Config.CredentialsProvider: %w", err)
 	}
-	version := 2
+	version, role := 2, ""
 	if c.Protocol != 2 {
-		if version, err = c.hello(hc, user, pass); err != nil {
+		if version, role, err = c.hello(hc, user, pass); err != nil {
 			return err
 		}
 	}
-	steps := c.setupSteps(version, user, pass)
+	steps := c.setupSteps(version, user, pass, role)
 	replies, err := hc.ExchangeAll(steps.cmds...)
 	if err != nil {
 		return err
 	}
 	if err := steps.check(replies, pass); err != nil {
 		return err
+	}
+	if c.requireMaster {
+		if err := checkMaster(role, steps.roleReply(replies)); err != nil {
+			return err
+		}
 	}
 	negotiated.Store(int32(version))
 	return nil
@@ -69,8 +74,9 @@ func (c Config) credentials(ctx context.Context) (user, pass string, err error) 
 }
 
 // hello sends HELLO 3 and returns the protocol the connection speaks: 3,
-// or 2 when the server has no HELLO and Protocol is 0.
-func (c Config) hello(hc *manager.HandshakeConn, user, pass string) (int, error) {
+// or 2 when the server has no HELLO and Protocol is 0; and, on 3, the role
+// HELLO reports ("master" or "replica").
+func (c Config) hello(hc *manager.HandshakeConn, user, pass string) (version int, role string, err error) {
 	args, name := []string{"HELLO", "3"}, "HELLO 3"
 	if pass != "" {
 		args = append(args, "AUTH", orDefault(user, "default"), pass)
@@ -81,16 +87,17 @@ func (c Config) hello(hc *manager.HandshakeConn, user, pass string) (int, error)
 	}
 	replies, err := hc.Exchange(resp.AppendCommandStrings(nil, args...))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	v := replies[0]
 	if err := v.Err(); err != nil {
 		if c.Protocol == 0 && lacksHello(err) {
-			return 2, nil
+			return 2, "", nil
 		}
-		return 0, stepError(name, err, pass)
+		return 0, "", stepError(name, err, pass)
 	}
-	return 3, checkHello(v)
+	role, err = checkHello(v)
+	return 3, role, err
 }
 
 // orDefault returns s, or def when s is empty.
@@ -112,21 +119,29 @@ func lacksHello(err error) bool {
 	return strings.HasPrefix(msg, "noproto") || strings.Contains(msg, "unknown command")
 }
 
-// checkHello accepts HELLO 3's reply: a map whose "proto" is 3.
-func checkHello(v Value) error {
+// checkHello accepts HELLO 3's reply: a map whose "proto" is 3. It
+// returns the map's "role", empty if it has none.
+func checkHello(v Value) (role string, err error) {
 	pairs, err := v.Map()
 	if err != nil {
-		return fmt.Errorf("HELLO 3: %w: got %v instead of a map", manager.ErrNotRESP, v.Type())
+		return "", fmt.Errorf("HELLO 3: %w: got %v instead of a map", manager.ErrNotRESP, v.Type())
 	}
+	proto := false
 	for _, p := range pairs {
-		if key, _ := p.Key.Text(); key == "proto" {
-			if n, _ := p.Value.Int64(); n == 3 {
-				return nil
+		switch key, _ := p.Key.Text(); key {
+		case "proto":
+			if n, _ := p.Value.Int64(); n != 3 {
+				return "", fmt.Errorf("HELLO 3: the server answered with protocol %v", p.Value)
 			}
-			return fmt.Errorf("HELLO 3: the server answered with protocol %v", p.Value)
+			proto = true
+		case "role":
+			role, _ = p.Value.Text()
 		}
 	}
-	return fmt.Errorf("HELLO 3: the reply has no \"proto\" field")
+	if !proto {
+		return "", fmt.Errorf("HELLO 3: the reply has no \"proto\" field")
+	}
+	return role, nil
 }
 
 // setupSteps are the commands after HELLO.
@@ -137,7 +152,9 @@ type setupSteps struct {
 	pingLast bool
 }
 
-func (c Config) setupSteps(version int, user, pass string) setupSteps {
+// helloRole is the role HELLO reported, "" on RESP2 or from a server
+// whose HELLO does not say.
+func (c Config) setupSteps(version int, user, pass, helloRole string) setupSteps {
 	var s setupSteps
 	// name is what errors show: never the arguments.
 	add := func(name string, optional bool, args ...string) {
@@ -161,6 +178,9 @@ func (c Config) setupSteps(version int, user, pass string) setupSteps {
 	if c.readOnlyReplica {
 		add("READONLY", false, "READONLY")
 	}
+	if c.requireMaster && helloRole == "" {
+		add("ROLE", false, "ROLE") // HELLO's reply did not say
+	}
 	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-NAME", libName)
 	add("CLIENT SETINFO", true, "CLIENT", "SETINFO", "LIB-VER", libVersion())
 	if version == 2 {
@@ -182,6 +202,16 @@ func (s setupSteps) check(replies []Value, pass string) error {
 		return checkPong(replies[len(replies)-1])
 	}
 	return nil
+}
+
+// roleReply returns ROLE's reply, if ROLE was a step.
+func (s setupSteps) roleReply(replies []Value) Value {
+	for i, name := range s.names {
+		if name == "ROLE" && i < len(replies) {
+			return replies[i]
+		}
+	}
+	return Value{}
 }
 
 // stepError is the error of a refused handshake step, with the password

@@ -49,8 +49,9 @@ type SubscriptionStats struct {
 // All methods are safe for concurrent use. Close ends it; so does closing
 // the last handle of its Client.
 type Subscription struct {
-	dial    func(ctx context.Context) (*manager.Conn, error)
-	backoff backoff
+	dial      func(ctx context.Context) (*manager.Conn, error)
+	backoff   backoff
+	redialNow chan struct{} // buffered for one: redial cuts a reconnect's wait short
 
 	life   context.Context // ends with Close
 	cancel context.CancelFunc

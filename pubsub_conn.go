@@ -57,11 +57,12 @@ const sendTimeout = 5 * time.Second
 func newSubscription(sh *shared) *Subscription {
 	cfg := sh.connConfig
 	s := &Subscription{
-		dial:    func(ctx context.Context) (*manager.Conn, error) { return manager.Dial(ctx, cfg) },
-		backoff: backoff{min: cfg.BackoffMin, max: cfg.BackoffMax},
-		waiters: map[confirmation][]chan error{},
-		buffer:  sh.subscriptionBuffer,
-		ready:   make(chan struct{}, 1),
+		dial:      func(ctx context.Context) (*manager.Conn, error) { return manager.Dial(ctx, cfg) },
+		backoff:   backoff{min: cfg.BackoffMin, max: cfg.BackoffMax},
+		waiters:   map[confirmation][]chan error{},
+		buffer:    sh.subscriptionBuffer,
+		ready:     make(chan struct{}, 1),
+		redialNow: make(chan struct{}, 1),
 	}
 	for k := range s.subs {
 		s.subs[k] = map[string]bool{}
@@ -326,6 +327,8 @@ func (s *Subscription) reconnect() *manager.Conn {
 			t := time.NewTimer(jitter(base))
 			select {
 			case <-t.C:
+			case <-s.redialNow: // redial: at once
+				t.Stop()
 			case <-s.life.Done():
 				t.Stop()
 				return nil
@@ -343,6 +346,22 @@ func (s *Subscription) reconnect() *manager.Conn {
 			return conn
 		}
 		base = s.backoff.grow(base)
+	}
+}
+
+// redial makes the subscription leave its connection, whose server is no
+// longer the right one, and reconnect: at once, and at once again if it is
+// waiting to retry. It never blocks.
+func (s *Subscription) redial() {
+	select {
+	case s.redialNow <- struct{}{}:
+	default: // one is pending already
+	}
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn != nil {
+		_ = conn.Close() // ends its Receive: run reconnects
 	}
 }
 

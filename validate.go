@@ -87,10 +87,15 @@ func checkRange(field string, value, max int64, isDuration bool) error {
 	return nil
 }
 
-// ConfigError reports an invalid Config field.
+// ConfigError reports an invalid Config field, or an invalid FailoverConfig
+// field (whose Node fields are named "Node.Addr", "Node.DialTimeout", ...).
 type ConfigError struct {
 	Field  string
 	Reason string
+
+	config string // the struct holding Field, for Error: "Config" when empty
 }
 
-func (e *ConfigError) Error() string { return "redmux: Config." + e.Field + " " + e.Reason }
+func (e *ConfigError) Error() string {
+	return "redmux: " + orDefault(e.config, "Config") + "." + e.Field + " " + e.Reason
+}

@@ -14,6 +14,11 @@ import (
 type Config struct {
 	// Addr is the server's address, used for dialing and in errors.
 	Addr string
+	// AddrFromConn makes the errors of a connection, once dialed, name
+	// the address it reached (its RemoteAddr) instead of Addr: for an
+	// Addr that names no single server, such as the master a Dial asks
+	// the sentinels for.
+	AddrFromConn bool
 	// Network is "tcp" or "unix".
 	Network string
 	// Dial opens a connection to addr on network ("tcp" or "unix"),
@@ -45,6 +50,16 @@ type Config struct {
 	// OnPush, if set, receives RESP3 push frames, which never answer a
 	// request. It runs on the reader goroutine and must not block.
 	OnPush func(resp.Value)
+	// RedialOn, if set, is shown every error reply the reader receives on
+	// a manager's connection. A non-nil result ends that connection once
+	// the request the reply belongs to is answered, as if it had failed
+	// with that cause, and the manager reconnects: for replies saying the
+	// connection reaches the wrong server, such as a demoted master's
+	// -READONLY. Such a reply must mean that the command was refused, not
+	// run: the pool sends a single command so answered once more. It runs
+	// on the reader goroutine and must not block. Dedicated connections
+	// (Dial) do not use it.
+	RedialOn func(resp.Value) error
 	// OnReconnect, if set, is called after the manager has replaced a lost
 	// connection with a new one. It runs on the writer goroutine and must
 	// not block.

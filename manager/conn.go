@@ -48,7 +48,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{addr: cfg.Addr, nc: s.nc, rd: s.rd, onPush: cfg.OnPush}, nil
+	return &Conn{addr: s.addr, nc: s.nc, rd: s.rd, onPush: cfg.OnPush}, nil
 }
 
 // Do writes cmd (one or more encoded commands) and reads replies of them.

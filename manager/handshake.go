@@ -69,12 +69,16 @@ func connect(ctx context.Context, cfg Config, bytesIn *atomic.Uint64) (*session,
 	if err != nil {
 		return nil, &ConnError{Op: "dial", Addr: cfg.Addr, Err: err}
 	}
-	s := newSession(cfg.Addr, nc, cfg, bytesIn)
+	addr := cfg.Addr
+	if cfg.AddrFromConn {
+		addr = nc.RemoteAddr().String()
+	}
+	s := newSession(addr, nc, cfg, bytesIn)
 	hsCtx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
 	defer cancel()
 	if err := handshake(hsCtx, s, cfg.Handshake); err != nil {
 		_ = nc.Close()
-		return nil, &ConnError{Op: "handshake", Addr: cfg.Addr, Err: explainHandshake(err)}
+		return nil, &ConnError{Op: "handshake", Addr: addr, Err: explainHandshake(err)}
 	}
 	return s, nil
 }

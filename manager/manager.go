@@ -83,6 +83,11 @@ type Manager struct {
 	// a request, which resets it.
 	backoff time.Duration
 	healthy atomic.Bool
+
+	// redials counts Reconnect calls, so that a dial that began before one
+	// is not kept; redialNow (buffered for one) cuts a backoff wait short.
+	redials   atomic.Uint64
+	redialNow chan struct{}
 }
 
 // New dials cfg.Addr, runs the handshake and starts the manager's
@@ -97,6 +102,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		shutdown:  make(chan struct{}),
 		done:      make(chan struct{}),
 		watchDone: make(chan struct{}),
+		redialNow: make(chan struct{}, 1),
 	}
 	s, err := connect(ctx, cfg, &m.stats.bytesIn)
 	if err != nil {

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -21,9 +22,17 @@ func (m *Manager) reconnect(cause error) *session {
 		if !m.waitDown(cause, backoff) {
 			return nil
 		}
+		redials := m.redials.Load()
 		r, live := m.dial(cause)
 		if !live {
 			return nil
+		}
+		if r.err == nil && m.redials.Load() != redials {
+			// Reconnect was called during the dial, which may have reached
+			// the server being left: dial again, at once.
+			_ = r.s.nc.Close()
+			cause, backoff = &ConnError{Op: "connect", Addr: m.cfg.Addr, Err: errRedialed}, 0
+			continue
 		}
 		if s := r.s; r.err == nil {
 			m.stats.reconnects.Add(1)
@@ -84,6 +93,10 @@ func (m *Manager) discard(r dialResult) {
 	m.failRemaining(ErrClosed)
 }
 
+// errRedialed is the cause of a connection dropped right after its dial
+// because Reconnect was called while it was being made.
+var errRedialed = errors.New("reconnecting: the connection was made before a reconnect was asked for")
+
 // waitDown waits d, failing queued requests with cause meanwhile. It
 // returns false if shutdown began, after failing what was left with
 // ErrClosed.
@@ -98,6 +111,8 @@ func (m *Manager) waitDown(cause error, d time.Duration) bool {
 			m.failRemaining(ErrClosed)
 			return false
 		case <-timer.C:
+			return true
+		case <-m.redialNow: // Reconnect: dial at once
 			return true
 		}
 	}

@@ -22,7 +22,8 @@ type dedicated struct {
 	endLife context.CancelFunc
 
 	mu     sync.Mutex
-	lent   map[*manager.Conn]struct{} // interrupted at shutdown
+	lent   map[*manager.Conn]uint64 // interrupted at shutdown; the generation each was lent in
+	gen    uint64                   // raised by expire: older connections are not reused
 	closed bool
 }
 
@@ -35,7 +36,7 @@ func newDedicated(cfg manager.Config, maxSize int) (*dedicated, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &dedicated{pool: p, lent: make(map[*manager.Conn]struct{})}
+	d := &dedicated{pool: p, lent: make(map[*manager.Conn]uint64)}
 	d.life, d.endLife = context.WithCancel(context.Background())
 	return d, nil
 }
@@ -73,10 +74,11 @@ func (l *Lease) end(op string, keep bool) {
 	}
 	c := l.res.Value()
 	l.d.mu.Lock()
+	stale := l.d.lent[c] != l.d.gen
 	delete(l.d.lent, c)
 	closed, last := l.d.closed, len(l.d.lent) == 0
 	l.d.mu.Unlock()
-	if keep && !c.Broken() && !closed {
+	if keep && !c.Broken() && !closed && !stale {
 		l.res.Release()
 		return
 	}
@@ -106,8 +108,20 @@ func (d *dedicated) acquire(ctx context.Context) (*Lease, error) {
 		res.Destroy()
 		return nil, manager.ErrClosed
 	}
-	d.lent[res.Value()] = struct{}{}
+	d.lent[res.Value()] = d.gen
 	return &Lease{d: d, res: res}, nil
+}
+
+// expire makes every connection open now unfit for reuse: the idle ones
+// are closed, and the lent ones are closed when they come back instead of
+// being kept. Leases in progress go on undisturbed.
+func (d *dedicated) expire() {
+	d.mu.Lock()
+	d.gen++
+	d.mu.Unlock()
+	for _, res := range d.pool.AcquireAllIdle() {
+		res.Destroy()
+	}
 }
 
 // close interrupts every lent connection, so that calls blocked on them

@@ -26,7 +26,7 @@ const maxResends = 32
 // died, or on one redialing) goes at once to another connected manager; a
 // read-only request lost with its connection after it was sent is sent
 // once more, unless DisableReadRetry; a write that was sent is never sent
-// again. When no manager is connected a request waits for one to
+// again, unless its reply made its manager redial (see refused). When no manager is connected a request waits for one to
 // reconnect, no longer than ctx and ReconnectWait, then fails with a
 // *manager.ConnError carrying the latest connection failure. If ctx ends
 // while the request is in flight, Do returns ctx's error and the manager
@@ -65,7 +65,7 @@ func (p *Pool) DoMulti(ctx context.Context, req *manager.Request) ([]resp.Value,
 // ended).
 func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 	var waitUntil time.Time
-	readRetried := false
+	var used oneTimeResends
 	for resends := 0; ; resends++ {
 		m, err := p.pickConnected(ctx, req, &waitUntil)
 		if err != nil {
@@ -75,7 +75,7 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 			return ctx.Err()
 		}
 		_, err = req.Result()
-		if counter := p.resendCounter(req, err, &readRetried); counter != nil && resends < maxResends {
+		if counter := p.resendCounter(req, err, &used); counter != nil && resends < maxResends {
 			counter.Add(1)
 			req.Rearm()
 			continue
@@ -84,10 +84,19 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 	}
 }
 
-// resendCounter decides whether a request that failed with err is sent
-// again, and returns the counter to charge for it (nil: not sent again).
-func (p *Pool) resendCounter(req *manager.Request, err error, readRetried *bool) *atomic.Uint64 {
+// oneTimeResends records the resends a request may have once: of a read
+// lost with its connection, and of a command the wrong server refused.
+type oneTimeResends struct{ read, refused bool }
+
+// resendCounter decides whether a request whose outcome is err (nil: its
+// replies) is sent again, and returns the counter to charge for it (nil:
+// not sent again).
+func (p *Pool) resendCounter(req *manager.Request, err error, used *oneTimeResends) *atomic.Uint64 {
 	if err == nil {
+		if p.redialOn != nil && !used.refused && p.refused(req) {
+			used.refused = true
+			return &p.rerouted
+		}
 		return nil // the common case: no errors.As, whose target would escape
 	}
 	var ce *manager.ConnError
@@ -97,15 +106,33 @@ func (p *Pool) resendCounter(req *manager.Request, err error, readRetried *bool)
 	switch {
 	case !ce.Sent:
 		return &p.rerouted
-	case req.ReadOnly && p.readRetry && !*readRetried:
-		*readRetried = true
+	case req.ReadOnly && p.readRetry && !used.read:
+		used.read = true
 		return &p.retried
 	}
 	return nil
 }
 
+// refused reports whether req, a single command, was answered with an
+// error that made its manager redial (manager.Config.RedialOn): a server
+// that is no longer the right one refused it, so it did not run, and it
+// may go once more to the connection that replaces that one. A pipeline
+// is never resent: its other commands may have run.
+func (p *Pool) refused(req *manager.Request) bool {
+	replies, _ := req.Result()
+	if req.Replies != 1 || len(replies) != 1 {
+		return false
+	}
+	if t := replies[0].Type(); t != resp.TypeSimpleError && t != resp.TypeBulkError {
+		return false
+	}
+	return p.redialOn(replies[0]) != nil
+}
+
 // Rerouted returns how many times a request that was never sent went to
-// another manager because its connection failed.
+// another manager because its connection failed, or a command refused by
+// a server that is no longer the right one (manager.Config.RedialOn) was
+// sent again.
 func (p *Pool) Rerouted() uint64 { return p.rerouted.Load() }
 
 // Retried returns how many read-only requests were sent once more after

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/redmux/redmux/manager"
+	"github.com/redmux/redmux/resp"
 )
 
 // Config configures a pool. Every field must be set: the root package
@@ -49,12 +50,14 @@ type Pool struct {
 	shutdownTimeout time.Duration
 	reconnectWait   time.Duration
 	readRetry       bool
-	rerouted        atomic.Uint64 // requests sent again because they were never sent
-	retried         atomic.Uint64 // read-only requests sent again after their connection was lost
-	next            atomic.Uint32 // round-robin start for ties
-	refs            atomic.Int64  // open references; 0 means shut down
+	redialOn        func(resp.Value) error // Manager.RedialOn: a single command it objects to is resent once
+	rerouted        atomic.Uint64          // requests sent again because they were never sent
+	retried         atomic.Uint64          // read-only requests sent again after their connection was lost
+	next            atomic.Uint32          // round-robin start for ties
+	refs            atomic.Int64           // open references; 0 means shut down
 	shutdownOnce    sync.Once
 	closing         chan struct{} // closed when shutdown begins
+	reconnectMu     sync.Mutex    // Reconnect runs wholly before shutdown begins, or not at all
 
 	upMu sync.Mutex
 	up   chan struct{} // closed (and replaced) when a manager reconnects or shutdown begins
@@ -71,6 +74,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		shutdownTimeout: cfg.ShutdownTimeout,
 		reconnectWait:   cfg.ReconnectWait,
 		readRetry:       !cfg.DisableReadRetry,
+		redialOn:        cfg.Manager.RedialOn,
 		up:              make(chan struct{}),
 		closing:         make(chan struct{}),
 	}
@@ -218,7 +222,9 @@ func (p *Pool) Retain() bool {
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
+			p.reconnectMu.Lock() // no Reconnect runs into the shutdown
 			close(p.closing)
+			p.reconnectMu.Unlock()
 			deadline := time.Now().Add(p.shutdownTimeout)
 			p.dedicated.close() // does not wait for leases
 			for _, m := range p.managers {
@@ -228,6 +234,26 @@ func (p *Pool) Release() {
 			stopAll(p.managers, deadline)
 		})
 	}
+}
+
+// Reconnect makes every connection of the pool give way to a new one, for
+// when the server they reach is no longer the right one: each manager ends
+// its connection as if it had failed with cause and redials at once (see
+// manager.Manager.Reconnect), idle dedicated connections are closed, and
+// lent ones are closed when they come back. It does nothing once shutdown
+// has begun, and never blocks. Safe for concurrent use.
+func (p *Pool) Reconnect(cause error) {
+	p.reconnectMu.Lock()
+	defer p.reconnectMu.Unlock()
+	select {
+	case <-p.closing:
+		return
+	default:
+	}
+	for _, m := range p.managers {
+		m.Reconnect(cause)
+	}
+	p.dedicated.expire()
 }
 
 // Closing is closed when the last reference is released and shutdown

@@ -1,0 +1,29 @@
+package manager
+
+// Redialing on request: a server that is no longer the right one (a
+// failover moved the master elsewhere) is left as if its connection had
+// failed, so that the ordinary failure path runs and the reconnect dials
+// whatever Config.Dial reaches now.
+
+// Reconnect ends the current connection as if it had failed with cause, and
+// makes the reconnect dial at once: it cuts short a backoff wait in
+// progress, and a dial already under way when Reconnect is called is
+// thrown away on success and made again, since it may have reached the
+// server being left. Requests meet the ordinary failure path: those in
+// flight fail with a *ConnError wrapping cause (Sent true: they may have
+// run), which the pool retries once for reads and reroutes when never
+// sent. It does nothing once shutdown has begun. Safe for concurrent use;
+// it never blocks.
+func (m *Manager) Reconnect(cause error) {
+	if m.closing.Load() {
+		return
+	}
+	m.redials.Add(1)
+	select {
+	case m.redialNow <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+	if s := m.current.Load(); s != nil {
+		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: cause})
+	}
+}

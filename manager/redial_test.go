@@ -1,0 +1,182 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redmux/redmux/internal/testwait"
+	"github.com/redmux/redmux/resp"
+)
+
+// Redialing on request: Reconnect and Config.RedialOn leave a live
+// connection through the ordinary failure path, and a reconnect whose
+// server is no longer the right one is made again at once.
+
+var errMoved = errors.New("the master moved")
+
+// TestReconnectFailsInFlightAsSentAndRedials: Reconnect ends a healthy
+// connection as a failure would: the requests in flight fail with a
+// *ConnError that wraps the cause and says they were sent, and the manager
+// redials at once, running the handshake again.
+func TestReconnectFailsInFlightAsSentAndRedials(t *testing.T) {
+	srv := newServer(t)
+	m := newFaultManager(t, srv, Config{})
+	sc := srv.Accept(t)
+	ctx := testContext(t)
+
+	set := goDo(ctx, m, "SET", "k", "v")
+	sc.Expect(t, "SET", "k", "v")
+	get := goDo(ctx, m, "GET", "k")
+	sc.Expect(t, "GET", "k")
+	m.Reconnect(errMoved)
+
+	for _, p := range []struct {
+		ch  <-chan result
+		cmd string
+	}{{set, "SET"}, {get, "GET"}} {
+		ce := wantConnError(t, await(t, p.ch), "read", p.cmd)
+		if !ce.Sent || !errors.Is(ce, errMoved) {
+			t.Errorf("%s: %v: want Sent and the cause errMoved", p.cmd, ce)
+		}
+	}
+	sc2 := srv.Accept(t)
+	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+	ping := goDo(ctx, m, "PING")
+	sc2.Expect(t, "PING").Reply(resp.SimpleString("PONG"))
+	wantString(t, await(t, ping), "PONG")
+}
+
+// TestReconnectCutsBackoffShort: a manager waiting out a long backoff
+// between refused dials dials again as soon as Reconnect is called.
+func TestReconnectCutsBackoffShort(t *testing.T) {
+	srv := newEchoServer(t)
+	srv.SetDialHook(func(_ context.Context, n int) error {
+		if n == 2 { // the first redial: the backoff starts after it
+			return errRefused
+		}
+		return nil
+	})
+	m := newFaultManager(t, srv, Config{BackoffMin: time.Hour, BackoffMax: time.Hour})
+	srv.Accept(t).Close()
+	testwait.Eventually(t, "the refused redial", func() bool { return srv.Dials() == 2 })
+
+	m.Reconnect(errMoved)
+	testwait.Eventually(t, "a redial well before the hour of backoff", func() bool {
+		return m.Connected() && srv.Dials() == 3
+	})
+}
+
+// TestReconnectDuringDialDialsAgain: a dial under way when Reconnect is
+// called may have reached the server being left: its connection is closed
+// once made, unused, and the manager dials again.
+func TestReconnectDuringDialDialsAgain(t *testing.T) {
+	srv := newEchoServer(t)
+	inDial, release := make(chan struct{}), make(chan struct{})
+	srv.SetDialHook(func(ctx context.Context, n int) error {
+		if n == 2 {
+			close(inDial)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	})
+	m := newFaultManager(t, srv, Config{})
+	srv.Accept(t).Close()
+	testwait.WaitFor(t, inDial, "the redial to start")
+	m.Reconnect(errMoved)
+	close(release)
+
+	stale := srv.Accept(t)
+	testwait.WaitFor(t, stale.Done(), "the connection made during Reconnect to be closed")
+	srv.Accept(t)
+	testwait.Eventually(t, "the third dial to connect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+	if got := srv.Dials(); got != 3 {
+		t.Errorf("Dials = %d, want 3", got)
+	}
+	if names := commandNames(stale.Received()); len(names) != 0 {
+		t.Errorf("the stale connection received %v, want nothing", names)
+	}
+}
+
+// TestReconnectAfterShutdownDoesNothing: Reconnect on a manager that is
+// shutting down or shut down neither panics nor dials.
+func TestReconnectAfterShutdownDoesNothing(t *testing.T) {
+	srv := newEchoServer(t)
+	m := newManager(t, srv, Config{})
+	m.Shutdown(time.Now())
+	m.Reconnect(errMoved)
+	testwait.WaitFor(t, m.Done(), "the shutdown")
+	m.Reconnect(errMoved)
+	if got := srv.Dials(); got != 1 {
+		t.Errorf("Dials = %d, want 1", got)
+	}
+}
+
+// TestRedialOnEndsConnectionAfterTheReply: an error reply RedialOn objects
+// to reaches its caller as a reply, by which time the connection has ended
+// with the hook's cause (the request behind it fails as sent); the manager
+// redials.
+func TestRedialOnEndsConnectionAfterTheReply(t *testing.T) {
+	srv := newServer(t)
+	var asked []string
+	m := newFaultManager(t, srv, Config{RedialOn: func(v resp.Value) error {
+		asked = append(asked, v.String()) // the reader goroutine only
+		if strings.HasPrefix(v.Err().Error(), "READONLY") {
+			return errMoved
+		}
+		return nil
+	}})
+	sc := srv.Accept(t)
+	ctx := testContext(t)
+
+	other := goDo(ctx, m, "INCR", "k")
+	sc.Expect(t, "INCR", "k").Reply(resp.SimpleError("WRONGTYPE not a number"))
+	if r := await(t, other); r.err != nil || r.v.Err() == nil {
+		t.Fatalf("INCR: %v, %v; want the WRONGTYPE reply", r.v, r.err)
+	}
+	first := goDo(ctx, m, "SET", "a", "1")
+	sc.Expect(t, "SET", "a", "1")
+	second := goDo(ctx, m, "SET", "b", "2")
+	sc.Expect(t, "SET", "b", "2")
+	sc.Reply(t, resp.SimpleError("READONLY You can't write against a read only replica."))
+
+	r := await(t, first)
+	if r.err != nil || r.v.Err() == nil || !strings.HasPrefix(r.v.Err().Error(), "READONLY") {
+		t.Fatalf("first SET: %v, %v; want the READONLY reply", r.v, r.err)
+	}
+	if m.Connected() {
+		t.Error("Connected() when the refused request's caller got its reply: a resend could go to the same connection")
+	}
+	ce := wantConnError(t, await(t, second), "read", "SET")
+	if !ce.Sent || !errors.Is(ce, errMoved) {
+		t.Errorf("second SET: %v, want Sent and the cause errMoved", ce)
+	}
+	testwait.WaitFor(t, sc.Done(), "the connection to be closed")
+	srv.Accept(t)
+	testwait.Eventually(t, "the reconnect", func() bool { return m.Connected() && m.Stats().Reconnects == 1 })
+	if len(asked) != 2 {
+		t.Errorf("RedialOn saw %v, want the two error replies only", asked)
+	}
+}
+
+// TestAddrFromConnNamesTheServerReached: with AddrFromConn, the errors of
+// a dialed connection name its remote address, not Config.Addr, which
+// still names a failed dial.
+func TestAddrFromConnNamesTheServerReached(t *testing.T) {
+	srv := newServer(t)
+	m := newFaultManager(t, srv, Config{AddrFromConn: true})
+	sc := srv.Accept(t)
+	ctx := testContext(t)
+	get := goDo(ctx, m, "GET", "k")
+	sc.Expect(t, "GET", "k").Close()
+	var ce *ConnError
+	r := await(t, get)
+	if !errors.As(r.err, &ce) || ce.Addr != "pipe" {
+		t.Fatalf("GET: %v, want a *ConnError naming the pipe's remote address %q", r.err, "pipe")
+	}
+}
