@@ -66,7 +66,7 @@ type clusterShared struct {
 	mu     sync.Mutex
 	nodes  map[string]*clusterNode // every node known, by address
 	closed bool                    // no node may be added any more
-	topo  atomic.Pointer[topology]
+	topo   atomic.Pointer[topology]
 
 	refresh refresher
 	turn    atomic.Uint32 // round robin for commands without a key
