@@ -57,8 +57,9 @@ func (r redmuxClusterClient) Describe() string {
 		redmux.DefaultMaxRedirects, redmux.DefaultClusterRetryWait, redmux.DefaultMinRefreshInterval)
 }
 
-// extraStats returns the requests per write, and the redirections and
-// topology reloads (both 0 on a stable cluster).
+// extraStats returns the requests per write, the redirections followed
+// (0 on a stable cluster) and the topology loads (1 on a stable cluster:
+// NewCluster's own load counts).
 func (r redmuxClusterClient) extraStats() map[string]float64 {
 	m := batchStats(r.c.Stats())
 	if m == nil {
