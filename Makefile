@@ -10,12 +10,14 @@ CHAOS_DURATION ?= 60s
 .PHONY: help test lint fuzz bench bench-micro chaos demo redis-server
 
 help:
-	@echo "make demo    run cmd/redmux-bench against an embedded miniredis (DEMO_FLAGS='-addr host:port' for a real server)"
+	@echo "make demo    run cmd/redmux-bench against an embedded miniredis (DEMO_FLAGS='-addr host:port' for a real server,"
+	@echo "             DEMO_FLAGS='-cluster host:port,host:port' for a Redis Cluster)"
 	@echo "make test    vet, unit, integration (real redis-server) and race stress tests, all with -race"
 	@echo "make lint    gofmt check, go vet, staticcheck"
 	@echo "make fuzz    fuzz the RESP reader for FUZZTIME (default $(FUZZTIME))"
-	@echo "make bench   redmux against go-redis, rueidis and redigo on its own redis-server (bench/, ~10 min; results in bench/results;"
-	@echo "             BENCH_FLAGS=-quick for a smoke run, BENCH_FLAGS=-h for the flags)"
+	@echo "make bench   redmux against go-redis, rueidis and redigo on its own redis-server, then on its own 3-master"
+	@echo "             Redis Cluster (bench/, ~11 min; results in bench/results; BENCH_FLAGS=-quick for a smoke run,"
+	@echo "             BENCH_FLAGS=-cluster=false to skip the cluster, -single=false for the cluster only, -h for the flags)"
 	@echo "make bench-micro  micro-benchmarks of resp/ and of the client against an in-process server"
 	@echo "make chaos   the chaos suite's long form: CHAOS_DURATION (default $(CHAOS_DURATION)) of random faults, then a server SIGKILL"
 

@@ -62,7 +62,7 @@ func chartName(size int) string {
 
 // writeChart draws one value size into path as a PNG.
 func writeChart(path string, g grid, ceilings []Ceiling, size int) error {
-	modes := g.modes()
+	modes := g.modesAt(size)
 	row := make([]*plot.Plot, len(modes))
 	top, bottom := 0.0, math.Inf(1)
 	for i, mode := range modes {
@@ -105,7 +105,7 @@ func writeChart(path string, g grid, ceilings []Ceiling, size int) error {
 // highest values.
 func modePlot(g grid, ceiling float64, mode string, size int) (p *plot.Plot, lo, hi float64, err error) {
 	p = plot.New()
-	p.Title.Text = fmt.Sprintf("%s, %s values, %d%% GET", mode, sizeLabel(size), getPercent)
+	p.Title.Text = fmt.Sprintf("%s, %s values, %d%% GET", g.modeLabel(mode), sizeLabel(size), getPercent)
 	p.X.Label.Text = "goroutines"
 	p.Y.Label.Text = "ops/s (median of rounds)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}

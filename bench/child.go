@@ -23,8 +23,11 @@ const connectTimeout = 10 * time.Second
 
 // childSpec is one measurement, as the orchestrator asks a child for it.
 type childSpec struct {
-	Client      string
+	Client string
+	// Addr is the server's address or, with Cluster, the cluster's seed
+	// nodes, comma-separated.
 	Addr        string
+	Cluster     bool
 	Size        int
 	Concurrency int
 	Keys        int
@@ -39,6 +42,7 @@ func (s childSpec) args() []string {
 		childFlag,
 		"-client", s.Client,
 		"-addr", s.Addr,
+		"-cluster=" + strconv.FormatBool(s.Cluster),
 		"-size", strconv.Itoa(s.Size),
 		"-concurrency", strconv.Itoa(s.Concurrency),
 		"-keys", strconv.Itoa(s.Keys),
@@ -53,7 +57,8 @@ func parseChildSpec(args []string) (childSpec, error) {
 	var s childSpec
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	fs.StringVar(&s.Client, "client", "", "client to measure")
-	fs.StringVar(&s.Addr, "addr", "", "loopback address of the server the orchestrator started")
+	fs.StringVar(&s.Addr, "addr", "", "loopback address of the server the orchestrator started (with -cluster: its nodes, comma-separated)")
+	fs.BoolVar(&s.Cluster, "cluster", false, "-addr is a Redis Cluster: use the client's cluster mode")
 	fs.IntVar(&s.Size, "size", 64, "value size in bytes")
 	fs.IntVar(&s.Concurrency, "concurrency", 1, "goroutines")
 	fs.IntVar(&s.Keys, "keys", 10000, "preloaded keys")
@@ -63,8 +68,17 @@ func parseChildSpec(args []string) (childSpec, error) {
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
-	if err := checkLoopback(s.Addr); err != nil {
-		return s, err
+	addrs := []string{s.Addr}
+	if s.Cluster {
+		addrs = splitList(s.Addr)
+	}
+	if len(addrs) == 0 {
+		return s, fmt.Errorf("child: -addr is empty")
+	}
+	for _, addr := range addrs {
+		if err := checkLoopback(addr); err != nil {
+			return s, err
+		}
 	}
 	if s.Concurrency < 1 || s.Keys < 1 || s.Duration <= 0 || s.MaxOps == 0 {
 		return s, fmt.Errorf("child: -concurrency, -keys, -duration and -max-ops must be positive")
@@ -114,8 +128,8 @@ func measure(spec childSpec) Measurement {
 	}
 	t, h, elapsed := runWorkers(spec, c)
 	m.Config = c.(describer).Describe()
-	if r, ok := c.(redmuxClient); ok {
-		m.Extra = r.batchStats()
+	if r, ok := c.(extraStats); ok {
+		m.Extra = r.extraStats()
 	}
 	c.Close()
 	m.fill(t, h, elapsed)
@@ -130,6 +144,12 @@ func openClient(spec childSpec) (Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 	defer cancel()
+	if spec.Cluster {
+		if cs.openCluster == nil {
+			return nil, fmt.Errorf("client %s has no cluster mode here", spec.Client)
+		}
+		return cs.openCluster(ctx, splitList(spec.Addr), spec.Concurrency)
+	}
 	return cs.open(ctx, spec.Addr, spec.Concurrency)
 }
 

@@ -24,10 +24,12 @@ type Client interface {
 }
 
 // clientSpec opens one library's client for a measurement with
-// concurrency goroutines.
+// concurrency goroutines: open on one server, openCluster (nil when the
+// client has no cluster mode) on a Redis Cluster given its seed nodes.
 type clientSpec struct {
-	name string
-	open func(ctx context.Context, addr string, concurrency int) (Client, error)
+	name        string
+	open        func(ctx context.Context, addr string, concurrency int) (Client, error)
+	openCluster func(ctx context.Context, addrs []string, concurrency int) (Client, error)
 }
 
 // Client names, in the default order of a round.
@@ -43,10 +45,10 @@ const baseline = nameRueidis
 
 // clientSpecs lists the benchmarked clients.
 var clientSpecs = []clientSpec{
-	{nameRedmux, openRedmux},
-	{nameGoRedis, openGoRedis},
-	{nameRueidis, openRueidis},
-	{nameRedigo, openRedigo},
+	{nameRedmux, openRedmux, openRedmuxCluster},
+	{nameGoRedis, openGoRedis, openGoRedisCluster},
+	{nameRueidis, openRueidis, openRueidisCluster},
+	{nameRedigo, openRedigo, nil}, // redigo has no cluster client of its own
 }
 
 // clientNames returns the names of clientSpecs, in order.
@@ -61,7 +63,7 @@ func clientNames() []string {
 // optionalSpecs are clients run only when -clients names them: variants
 // of a client's configuration, for comparisons such as RESP2 against RESP3.
 var optionalSpecs = []clientSpec{
-	{"redmux-resp2", openRedmuxRESP2},
+	{"redmux-resp2", openRedmuxRESP2, nil},
 }
 
 // findClient returns the spec called name.
@@ -79,6 +81,12 @@ func findClient(name string) (clientSpec, error) {
 // that Client stays the three calls a workload needs.
 type describer interface {
 	Describe() string
+}
+
+// extraStats is implemented by adapters that report figures of their own
+// for the raw results (redmux: requests per write).
+type extraStats interface {
+	extraStats() map[string]float64
 }
 
 // --- redmux ---
@@ -120,9 +128,12 @@ func (r redmuxClient) Describe() string {
 		r.c.Protocol(), len(r.c.Stats().Managers), redmux.DefaultQueueLen, redmux.DefaultMaxInFlight, redmux.DefaultMaxBatchBytes)
 }
 
-// batchStats returns redmux's requests per write, for the raw results.
-func (r redmuxClient) batchStats() map[string]float64 {
-	t := r.c.Stats().Total()
+// extraStats returns redmux's requests per write, for the raw results.
+func (r redmuxClient) extraStats() map[string]float64 { return batchStats(r.c.Stats()) }
+
+// batchStats returns the requests per write of redmux's stats st.
+func batchStats(st redmux.Stats) map[string]float64 {
+	t := st.Total()
 	if t.Batches == 0 {
 		return nil
 	}
@@ -206,7 +217,14 @@ func (r rueidisClient) Describe() string {
 // rueidisConnections is the number of pipelined connections rueidis opens
 // to a single server by default (its singleClientMultiplex, v1.0.79).
 func rueidisConnections(gomaxprocs int) int {
-	return 1 << min(int(math.Log2(float64(gomaxprocs))), 2)
+	return 1 << rueidisMultiplex(gomaxprocs)
+}
+
+// rueidisMultiplex is ClientOption.PipelineMultiplex as rueidis resolves
+// its zero value for a single server: log2 of the connections,
+// min(log2(GOMAXPROCS), 2).
+func rueidisMultiplex(gomaxprocs int) int {
+	return min(int(math.Log2(float64(gomaxprocs))), 2)
 }
 
 // --- redigo ---

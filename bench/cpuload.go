@@ -12,18 +12,19 @@ import (
 // /proc/PID/stat times (100 on every Linux of interest).
 const clockTicks = 100
 
-// cpuSample is a snapshot of how much CPU time the machine and the server
-// have used, to tell afterwards whether anything else ran during a
-// measurement.
+// cpuSample is a snapshot of how much CPU time the machine and the
+// server (or the cluster's nodes) have used, to tell afterwards whether
+// anything else ran during a measurement.
 type cpuSample struct {
 	at     time.Time
 	busy   float64 // seconds of user, nice, system, irq and softirq time, all CPUs
 	steal  float64 // seconds the hypervisor gave to other guests
-	server float64 // seconds of user and system time of the server
+	server float64 // seconds of user and system time of the server processes
 }
 
-// sampleCPU reads the machine's and the server's CPU time now.
-func sampleCPU(serverPid int) cpuSample {
+// sampleCPU reads the machine's CPU time now, and the CPU time of the
+// server processes serverPids (one redis-server, or every cluster node).
+func sampleCPU(serverPids []int) cpuSample {
 	s := cpuSample{at: time.Now()}
 	for line := range strings.Lines(readFile("/proc/stat")) {
 		f := strings.Fields(line)
@@ -33,14 +34,22 @@ func sampleCPU(serverPid int) cpuSample {
 			break
 		}
 	}
-	// /proc/PID/stat: after "(comm)", fields 14 and 15 are utime and stime.
-	stat := readFile(fmt.Sprintf("/proc/%d/stat", serverPid))
-	if i := strings.LastIndexByte(stat, ')'); i >= 0 {
-		if f := strings.Fields(stat[i+1:]); len(f) > 12 {
-			s.server = ticks(f[11]) + ticks(f[12])
-		}
+	for _, pid := range serverPids {
+		s.server += processCPU(pid)
 	}
 	return s
+}
+
+// processCPU returns the seconds of user and system time pid has used.
+func processCPU(pid int) float64 {
+	// /proc/PID/stat: after "(comm)", fields 14 and 15 are utime and stime.
+	stat := readFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if i := strings.LastIndexByte(stat, ')'); i >= 0 {
+		if f := strings.Fields(stat[i+1:]); len(f) > 12 {
+			return ticks(f[11]) + ticks(f[12])
+		}
+	}
+	return 0
 }
 
 // ticks parses a count of clock ticks into seconds.
@@ -70,16 +79,16 @@ const quietSample = time.Second
 // anything but the server stay under threshold over a quietSample, or
 // until limit has passed. It returns the last load it saw and whether it
 // was quiet.
-func waitQuiet(ctx context.Context, serverPid int, threshold float64, limit time.Duration) (float64, bool) {
+func waitQuiet(ctx context.Context, serverPids []int, threshold float64, limit time.Duration) (float64, bool) {
 	deadline := time.Now().Add(limit)
 	for {
-		before := sampleCPU(serverPid)
+		before := sampleCPU(serverPids)
 		select {
 		case <-ctx.Done():
 			return 0, false
 		case <-time.After(quietSample):
 		}
-		other, _ := otherLoad(before, sampleCPU(serverPid), 0)
+		other, _ := otherLoad(before, sampleCPU(serverPids), 0)
 		if other < threshold || time.Now().After(deadline) {
 			return other, other < threshold
 		}

@@ -216,6 +216,18 @@ func TestChildSpecRoundTrip(t *testing.T) {
 			t.Errorf("parseChildSpec accepted -addr %s", addr)
 		}
 	}
+	cl := want
+	cl.Client, cl.Cluster, cl.Addr = nameRueidis, true, "127.0.0.1:7000,127.0.0.1:7001,[::1]:7002"
+	if got, err := parseChildSpec(cl.args()[1:]); err != nil || got != cl {
+		t.Errorf("cluster spec: parseChildSpec(args()) = %+v, %v; want %+v", got, err, cl)
+	}
+	for _, addrs := range []string{"127.0.0.1:7000,10.0.0.1:7001", ","} {
+		bad := cl
+		bad.Addr = addrs
+		if _, err := parseChildSpec(bad.args()[1:]); err == nil {
+			t.Errorf("parseChildSpec accepted cluster -addr %s", addrs)
+		}
+	}
 }
 
 // TestParseBenchmarkCSV reads redis-benchmark 7's --csv output.
@@ -236,14 +248,35 @@ func TestParseBenchmarkCSV(t *testing.T) {
 // TestSettings checks the defaults, -quick and list validation.
 func TestSettings(t *testing.T) {
 	s, _, err := parseSettings(nil)
-	if err != nil || s.total() != 2*3*2*4*4 || s.Out != "results" {
-		t.Errorf("defaults: %+v, %v; want 192 measurements into results", s, err)
+	if err != nil || s.total() != 2*3*2*4*4+3*1*2*3 || s.Out != "results" {
+		t.Errorf("defaults: %+v, %v; want 192 single-server and 18 cluster measurements into results", s, err)
+	}
+	if !s.Single || !s.Cluster || s.ClusterMasters != 3 || !slices.Equal(s.ClusterSizes, []int{64}) ||
+		!slices.Equal(s.ClusterConcurrency, []int{64, 512}) || !slices.Equal(s.ClusterClients, []string{nameRedmux, nameGoRedis, nameRueidis}) {
+		t.Errorf("cluster defaults: %+v; want the cluster row on: 3 masters, 64 B, 64 and 512 goroutines, every client but redigo", s)
 	}
 	q, _, err := parseSettings([]string{"-quick", "-rounds", "2"})
 	if err != nil || q.Rounds != 2 || q.Duration != 500*time.Millisecond || !slices.Equal(q.Sizes, []int{64}) || q.Out != "results-quick" {
 		t.Errorf("-quick -rounds 2: %+v, %v; want 2 rounds of 500ms, 64 B only, into results-quick", q, err)
 	}
-	for _, args := range [][]string{{"-modes", "fast"}, {"-clients", "nope"}, {"-sizes", "0"}, {"-concurrency", "x"}, {"-sizes", "8"}} {
+	if q.Cluster != true || !slices.Equal(q.ClusterConcurrency, []int{64}) || q.total() != 2*2*2*4+2*3 {
+		t.Errorf("-quick -rounds 2: cluster %v at %v, %d measurements; want the cluster row at 64 goroutines, 38 measurements", q.Cluster, q.ClusterConcurrency, q.total())
+	}
+	only, _, err := parseSettings([]string{"-single=false", "-rounds", "3"})
+	if err != nil || only.total() != 3*2*3 {
+		t.Errorf("-single=false: %d measurements, %v; want only the cluster row's 18", only.total(), err)
+	}
+	noCluster, _, err := parseSettings([]string{"-cluster=false"})
+	if err != nil || noCluster.total() != 192 {
+		t.Errorf("-cluster=false: %d measurements, %v; want 192", noCluster.total(), err)
+	}
+	redigo, _, err := parseSettings([]string{"-clients", "redigo"})
+	if err != nil || redigo.Cluster {
+		t.Errorf("-clients redigo: cluster %v, %v; want the cluster row left out, no error", redigo.Cluster, err)
+	}
+	for _, args := range [][]string{{"-modes", "fast"}, {"-clients", "nope"}, {"-sizes", "0"}, {"-concurrency", "x"}, {"-sizes", "8"},
+		{"-single=false", "-cluster=false"}, {"-cluster-masters", "2"}, {"-cluster-concurrency", "0"}, {"-clients", "redigo", "-cluster"},
+		{"-clients", "redigo", "-single=false"}} {
 		if _, _, err := parseSettings(args); err == nil {
 			t.Errorf("parseSettings(%v) accepted it", args)
 		}
@@ -266,9 +299,16 @@ func TestReportAndChart(t *testing.T) {
 			}
 		}
 	}
+	for _, conc := range []int{64, 512} {
+		for i, client := range []string{nameRedmux, nameGoRedis, nameRueidis} {
+			x := m(client, 0, float64(100*conc*(i+1)), float64(10*(i+1)))
+			x.Mode, x.Concurrency, x.Config = modeCluster, conc, client+" cluster config"
+			ms = append(ms, x)
+		}
+	}
 	ms[0].WrongValues, ms[0].FirstError = 1, "GET k: wrong value"
 	res := &Results{
-		Settings:     Settings{Clients: clientNames(), Rounds: 1, Keys: 10000},
+		Settings:     Settings{Clients: clientNames(), Rounds: 1, Keys: 10000, ClusterMasters: 3},
 		Ceilings:     []Ceiling{{Mode: modePinned, Size: 64, GetRPS: 2e6, SetRPS: 1e6, MixRPS: 1.6e6}},
 		Measurements: ms,
 	}
@@ -284,6 +324,8 @@ func TestReportAndChart(t *testing.T) {
 	for _, want := range []string{
 		"## pinned, 64 B values", "| goroutines | redmux | go-redis | rueidis | redigo |",
 		"| 1 | 1.0k · 0.33× · 0µs / 10µs ⚠ |", "| 64 | 64.0k · 0.33× · 0µs / 10µs |", "1 wrong values", "redigo config", "1.60M",
+		"on a Redis Cluster of 3 masters", "## Cluster, 3 masters, unpinned, 64 B values\n\n| goroutines | redmux | go-redis | rueidis |\n",
+		"| 512 | 51.2k · 0.33× · 0µs / 10µs | 102.4k · 0.67× · 0µs / 20µs | 153.6k · 1.00× · 0µs / 30µs |", "rueidis cluster config",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("results.md lacks %q:\n%s", want, md)

@@ -5,8 +5,11 @@
 // the keys and runs every measurement in a fresh child process (this binary
 // again, with -child), which prints one JSON line. Two machine modes:
 // pinned (server on CPU 1, each child on CPU 0 with GOMAXPROCS=1, via
-// taskset) and unpinned (no affinity, default GOMAXPROCS). Clients take
-// turns in rounds, rotated each round. The results go to -out:
+// taskset) and unpinned (no affinity, default GOMAXPROCS). Then, unless
+// -cluster=false, the clients that have a cluster mode (all but redigo)
+// run against a Redis Cluster of -cluster-masters redis-server processes
+// it starts too, unpinned only. Clients take turns in rounds, rotated each
+// round. The results go to -out:
 // results.json (every round), results.md (tables) and ops-per-second.png.
 //
 // Run it with `make bench` from the repository root; `go run . -h` lists
@@ -75,6 +78,17 @@ type Settings struct {
 	Retries     int           `json:"retries"`
 	Quick       bool          `json:"quick"`
 	Out         string        `json:"-"`
+
+	// Single runs Modes against one redis-server; Cluster runs the
+	// cluster row: ClusterClients against a cluster of ClusterMasters
+	// masters without replicas, unpinned, at ClusterSizes and
+	// ClusterConcurrency.
+	Single             bool     `json:"single"`
+	Cluster            bool     `json:"cluster"`
+	ClusterMasters     int      `json:"cluster_masters,omitempty"`
+	ClusterSizes       []int    `json:"cluster_sizes,omitempty"`
+	ClusterConcurrency []int    `json:"cluster_concurrency,omitempty"`
+	ClusterClients     []string `json:"cluster_clients,omitempty"`
 }
 
 // parseSettings reads the orchestrator's flags.
@@ -92,7 +106,12 @@ func parseSettings(args []string) (s Settings, reportOnly bool, err error) {
 	fs.BoolVar(&s.Ceiling, "ceiling", true, "also run redis-benchmark -P 32 as the ceiling")
 	fs.Float64Var(&s.MaxOtherCPU, "max-other-cpu", 0.2, "CPUs other processes may use during a measurement before it is measured again")
 	fs.IntVar(&s.Retries, "retries", 3, "how many times a measurement disturbed by other processes is measured again")
-	fs.BoolVar(&s.Quick, "quick", false, "smoke run: 1 round of 0.5 s, 64 B, goroutines 1 and 64, into results-quick")
+	fs.BoolVar(&s.Single, "single", true, "measure -modes against one redis-server (-single=false with -cluster: only the cluster row)")
+	fs.BoolVar(&s.Cluster, "cluster", true, "also measure the clients with a cluster mode against a Redis Cluster it starts, unpinned only")
+	fs.IntVar(&s.ClusterMasters, "cluster-masters", 3, "masters of that cluster (no replicas); at least 3")
+	clusterSizes := fs.String("cluster-sizes", "64", "value sizes of the cluster row, comma-separated")
+	clusterConc := fs.String("cluster-concurrency", "64,512", "goroutine counts of the cluster row, comma-separated")
+	fs.BoolVar(&s.Quick, "quick", false, "smoke run: 1 round of 0.5 s, 64 B, goroutines 1 and 64 (cluster: 64), into results-quick")
 	fs.StringVar(&s.Out, "out", "", "directory for the results (default results, or results-quick with -quick)")
 	fs.BoolVar(&reportOnly, "report-only", false, "only rewrite results.md and the chart from -out/results.json")
 	if err = fs.Parse(args); err != nil {
@@ -104,7 +123,12 @@ func parseSettings(args []string) (s Settings, reportOnly bool, err error) {
 	if s.Out == "" {
 		s.Out = map[bool]string{false: "results", true: "results-quick"}[s.Quick]
 	}
-	err = s.parseLists(*modes, *sizes, *conc, *clients)
+	if err = s.parseLists(*modes, *sizes, *conc, *clients); err != nil {
+		return s, reportOnly, err
+	}
+	clusterSet := false
+	fs.Visit(func(f *flag.Flag) { clusterSet = clusterSet || f.Name == "cluster" })
+	err = s.parseClusterLists(*clusterSizes, *clusterConc, clusterSet)
 	return s, reportOnly, err
 }
 
@@ -115,6 +139,7 @@ func applyQuick(s *Settings, fs *flag.FlagSet) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	quick := map[string]string{
 		"rounds": "1", "warmup": "100ms", "duration": "500ms", "sizes": "64", "concurrency": "1,64",
+		"cluster-sizes": "64", "cluster-concurrency": "64",
 	}
 	for name, value := range quick {
 		if !set[name] {
@@ -157,6 +182,44 @@ func (s *Settings) parseLists(modes, sizes, conc, clients string) error {
 	return nil
 }
 
+// parseClusterLists fills and checks the cluster row's settings. The
+// cluster row runs the clients of -clients that have a cluster adapter;
+// when there is none, it is an error if -cluster was given (explicit),
+// and otherwise the cluster row is left out.
+func (s *Settings) parseClusterLists(sizes, conc string, explicit bool) error {
+	var err error
+	if s.ClusterSizes, err = parseInts("cluster-sizes", sizes); err != nil {
+		return err
+	}
+	if s.ClusterConcurrency, err = parseInts("cluster-concurrency", conc); err != nil {
+		return err
+	}
+	for _, size := range s.ClusterSizes {
+		if err := checkSize(size, s.Keys); err != nil {
+			return fmt.Errorf("-cluster-sizes: %v", err)
+		}
+	}
+	if s.ClusterMasters < 3 {
+		return fmt.Errorf("-cluster-masters %d: a Redis Cluster needs at least 3 masters", s.ClusterMasters)
+	}
+	s.ClusterClients = nil
+	for _, c := range s.Clients {
+		if cs, _ := findClient(c); cs.openCluster != nil {
+			s.ClusterClients = append(s.ClusterClients, c)
+		}
+	}
+	if s.Cluster && len(s.ClusterClients) == 0 {
+		if explicit {
+			return fmt.Errorf("-cluster: none of -clients %v has a cluster mode", s.Clients)
+		}
+		s.Cluster = false
+	}
+	if !s.Single && !s.Cluster {
+		return errors.New("nothing to measure: -single=false, and no cluster row")
+	}
+	return nil
+}
+
 // splitList splits a comma-separated flag, dropping empty items.
 func splitList(s string) []string {
 	var out []string
@@ -186,7 +249,14 @@ func parseInts(name, s string) ([]int, error) {
 
 // total returns the number of measurements s asks for.
 func (s Settings) total() int {
-	return len(s.Modes) * s.Rounds * len(s.Sizes) * len(s.Concurrency) * len(s.Clients)
+	n := 0
+	if s.Single {
+		n += len(s.Modes) * s.Rounds * len(s.Sizes) * len(s.Concurrency) * len(s.Clients)
+	}
+	if s.Cluster {
+		n += s.Rounds * len(s.ClusterSizes) * len(s.ClusterConcurrency) * len(s.ClusterClients)
+	}
+	return n
 }
 
 // estimate returns roughly how long the run takes: each measurement plus
@@ -194,8 +264,11 @@ func (s Settings) total() int {
 func (s Settings) estimate() time.Duration {
 	const perChild = 150 * time.Millisecond
 	d := time.Duration(s.total()) * (s.Warmup + s.Duration + perChild)
-	if s.Ceiling {
+	if s.Ceiling && s.Single {
 		d += time.Duration(len(s.Modes)*len(s.Sizes)) * (2*s.Duration + time.Second)
+	}
+	if s.Cluster {
+		d += clusterStartEstimate
 	}
 	return d
 }

@@ -46,8 +46,15 @@ func orchestrate(ctx context.Context, s Settings, log io.Writer) error {
 	fmt.Fprintf(log, "%d measurements of %v + %v warm-up each: about %v\n",
 		s.total(), s.Duration, s.Warmup, s.estimate().Round(time.Second))
 	p := &progress{total: s.total(), log: log}
-	for _, mode := range s.Modes {
-		if err := runMode(ctx, s, mode, res, p); err != nil {
+	if s.Single {
+		for _, mode := range s.Modes {
+			if err := runMode(ctx, s, mode, res, p); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Cluster {
+		if err := runCluster(ctx, s, res, p); err != nil {
 			return err
 		}
 	}
@@ -68,17 +75,38 @@ func runMode(ctx context.Context, s Settings, mode string, res *Results, p *prog
 	if err := preload(ctx, srv.Addr, s.Sizes, s.Keys); err != nil {
 		return err
 	}
-	other, quiet := waitQuiet(ctx, srv.Pid(), s.MaxOtherCPU, quietLimit)
-	fmt.Fprintf(p.log, "%s: other processes use %.2f CPUs (quiet: %v)\n", mode, other, quiet)
+	t := target{mode: mode, addr: srv.Addr, pids: []int{srv.Pid()}}
+	if err := runRounds(ctx, s, t, s.Sizes, s.Concurrency, s.Clients, res, p); err != nil {
+		return err
+	}
+	return measureCeilings(ctx, s, mode, srv.Port, res, p.log)
+}
+
+// target is what the children of a mode load: the address they are
+// given (one server, or the cluster's seed nodes, comma-separated), and
+// the server processes whose CPU time is not counted as other load.
+type target struct {
+	mode    string
+	addr    string
+	cluster bool
+	pids    []int
+}
+
+// runRounds waits for the machine to be quiet, then runs s.Rounds rounds
+// of every size, goroutine count and client against t: rounds outermost,
+// the clients rotated each round.
+func runRounds(ctx context.Context, s Settings, t target, sizes, concs []int, clients []string, res *Results, p *progress) error {
+	other, quiet := waitQuiet(ctx, t.pids, s.MaxOtherCPU, quietLimit)
+	fmt.Fprintf(p.log, "%s: other processes use %.2f CPUs (quiet: %v)\n", t.mode, other, quiet)
 	for round := range s.Rounds {
-		for _, size := range s.Sizes {
-			for _, conc := range s.Concurrency {
-				for pos, client := range rotate(s.Clients, round) {
+		for _, size := range sizes {
+			for _, conc := range concs {
+				for pos, client := range rotate(clients, round) {
 					spec := childSpec{
-						Client: client, Addr: srv.Addr, Size: size, Concurrency: conc, Keys: s.Keys,
+						Client: client, Addr: t.addr, Cluster: t.cluster, Size: size, Concurrency: conc, Keys: s.Keys,
 						Warmup: s.Warmup, Duration: s.Duration, MaxOps: s.MaxOps,
 					}
-					m := measureQuietly(ctx, s, spec, slot{mode, round, pos}, srv.Pid(), res, p)
+					m := measureQuietly(ctx, s, spec, slot{t.mode, round, pos}, t.pids, res, p)
 					res.Measurements = append(res.Measurements, m)
 					p.report(m)
 				}
@@ -88,7 +116,7 @@ func runMode(ctx context.Context, s Settings, mode string, res *Results, p *prog
 			}
 		}
 	}
-	return measureCeilings(ctx, s, mode, srv.Port, res, p.log)
+	return nil
 }
 
 // slot is where a measurement stands in the run.
@@ -101,9 +129,9 @@ type slot struct {
 // than s.MaxOtherCPU CPUs meanwhile, it keeps the attempt in
 // res.Discarded, waits for the machine to be quiet and tries again, up to
 // s.Retries times; the last attempt is kept whatever it saw.
-func measureQuietly(ctx context.Context, s Settings, spec childSpec, at slot, serverPid int, res *Results, p *progress) Measurement {
+func measureQuietly(ctx context.Context, s Settings, spec childSpec, at slot, serverPids []int, res *Results, p *progress) Measurement {
 	for attempt := 1; ; attempt++ {
-		m := runChild(ctx, spec, at.mode == modePinned, serverPid)
+		m := runChild(ctx, spec, at.mode == modePinned, serverPids)
 		m.Mode, m.Round, m.Position, m.Attempt = at.mode, at.round, at.position, attempt
 		if m.Fatal != "" || m.OtherCPU <= s.MaxOtherCPU || attempt > s.Retries || ctx.Err() != nil {
 			return m
@@ -111,7 +139,7 @@ func measureQuietly(ctx context.Context, s Settings, spec childSpec, at slot, se
 		res.Discarded = append(res.Discarded, m)
 		fmt.Fprintf(p.log, "  discarded %s c=%d %s: other processes used %.2f CPUs meanwhile; waiting for quiet\n",
 			sizeLabel(spec.Size), spec.Concurrency, spec.Client, m.OtherCPU)
-		waitQuiet(ctx, serverPid, s.MaxOtherCPU, quietLimit)
+		waitQuiet(ctx, serverPids, s.MaxOtherCPU, quietLimit)
 	}
 }
 
@@ -149,8 +177,8 @@ func rotate(clients []string, r int) []string {
 // with childFlag. In pinned mode it runs under taskset on clientCPU with
 // GOMAXPROCS=1. A child that fails, hangs or prints no result gives a
 // Measurement with Fatal set. The CPU time used meanwhile by anything but
-// the child and the server (serverPid) is recorded as OtherCPU.
-func runChild(ctx context.Context, spec childSpec, pinned bool, serverPid int) Measurement {
+// the child and the server processes (serverPids) is recorded as OtherCPU.
+func runChild(ctx context.Context, spec childSpec, pinned bool, serverPids []int) Measurement {
 	limit := spec.Warmup + spec.Duration + connectTimeout + childGrace
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -160,9 +188,9 @@ func runChild(ctx context.Context, spec childSpec, pinned bool, serverPid int) M
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	before := sampleCPU(serverPid)
+	before := sampleCPU(serverPids)
 	err = cmd.Run()
-	after := sampleCPU(serverPid)
+	after := sampleCPU(serverPids)
 	if ctx.Err() == context.DeadlineExceeded {
 		return failed(spec, fmt.Sprintf("hung: killed after %v; stderr: %s", limit, tail(stderr.String())))
 	}

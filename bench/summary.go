@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 )
@@ -43,6 +44,9 @@ type grid struct {
 	settings []setting
 	clients  []string
 	cells    map[setting]map[string]summary
+	// clusterMasters is the size of the cluster of modeCluster, for
+	// titles.
+	clusterMasters int
 }
 
 // summarize groups ms by setting and client and summarizes each group.
@@ -121,6 +125,41 @@ func (g grid) modes() []string {
 		}
 	}
 	return out
+}
+
+// modesAt returns the modes measured at size, in order.
+func (g grid) modesAt(size int) []string {
+	var out []string
+	for _, k := range g.settings {
+		if k.Size == size && !slices.Contains(out, k.Mode) {
+			out = append(out, k.Mode)
+		}
+	}
+	return out
+}
+
+// clientsIn returns the clients measured in mode, in the order of
+// g.clients: the cluster row has no redigo column.
+func (g grid) clientsIn(mode string) []string {
+	var out []string
+	for _, client := range g.clients {
+		for _, k := range g.settings {
+			if _, ok := g.cells[k][client]; ok && k.Mode == mode {
+				out = append(out, client)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// modeLabel names mode for titles: "pinned", "unpinned", or
+// "Cluster, 3 masters, unpinned".
+func (g grid) modeLabel(mode string) string {
+	if mode == modeCluster {
+		return fmt.Sprintf("Cluster, %d masters, unpinned", g.clusterMasters)
+	}
+	return mode
 }
 
 // sizes returns the value sizes measured in mode, in order.

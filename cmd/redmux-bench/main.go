@@ -6,7 +6,8 @@
 // errors and the client's pipelining at the end.
 //
 // Run it with -h for the flags. With no -addr it starts an embedded
-// miniredis on 127.0.0.1; `make demo` runs it that way.
+// miniredis on 127.0.0.1; `make demo` runs it that way. With -cluster it
+// loads a Redis Cluster through a redmux.ClusterClient.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/redmux/redmux"
@@ -41,6 +43,7 @@ const (
 type options struct {
 	addr         string
 	url          string
+	cluster      string
 	concurrency  int
 	duration     time.Duration
 	ops          int64
@@ -90,20 +93,11 @@ func execute(args []string, stdout, stderr io.Writer) int {
 // bench opens the server and the client, preloads the keys, runs the load
 // and returns its judged summary.
 func bench(ctl *control, opts *options, out io.Writer) (*summary, error) {
-	cfg, err := opts.clientConfig()
-	if err != nil {
-		return nil, err
-	}
-	srv, err := openServer(cfg.Addr, out)
+	client, srv, err := connect(ctl, opts, out)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.close()
-	cfg.Addr = srv.addr
-	client, err := redmux.New(ctl.stop, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", srv.addr, err)
-	}
 	defer client.Close()
 	srv.describe(ctl.stop, client)
 	fmt.Fprintf(out, "connected with %d managers; preloading %d keys of %d bytes\n",
@@ -118,6 +112,30 @@ func bench(ctl *control, opts *options, out io.Writer) (*summary, error) {
 	sum := summarize(opts, srv, took, res)
 	sum.judge(opts.maxErrorRate)
 	return sum, nil
+}
+
+// connect opens the server under load and a client on it: with -cluster a
+// ClusterClient on the user's cluster, otherwise a Client on -addr or
+// -url, or on an embedded miniredis it starts. The caller closes both.
+func connect(ctl *control, opts *options, out io.Writer) (client, *server, error) {
+	cfg, err := opts.clientConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if seeds := opts.clusterSeeds(); len(seeds) > 0 {
+		return connectCluster(ctl.stop, seeds, cfg, out)
+	}
+	srv, err := openServer(cfg.Addr, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Addr = srv.addr
+	c, err := redmux.New(ctl.stop, cfg)
+	if err != nil {
+		srv.close()
+		return nil, nil, fmt.Errorf("connecting to %s: %w", srv.addr, err)
+	}
+	return c, srv, nil
 }
 
 // opsLimitNote describes the -ops limit, if any.
@@ -143,8 +161,10 @@ batches (automatic pipelining) and bytes.
 
 With no -addr it starts an embedded miniredis (an in-process fake Redis) on
 127.0.0.1. With -addr it uses that server: point it only at a server you run
-yourself, for example on loopback. It overwrites keys named
-redmux-bench:0 to redmux-bench:<keys-1> and leaves them there.
+yourself, for example on loopback. With -cluster it loads a Redis Cluster
+through a redmux.ClusterClient instead, the keys spread over its slots.
+It overwrites keys named redmux-bench:0 to redmux-bench:<keys-1> and leaves
+them there.
 
 Usage:
   redmux-bench [flags]
@@ -152,6 +172,7 @@ Usage:
 Examples:
   redmux-bench -duration 3s
   redmux-bench -addr 127.0.0.1:6379 -concurrency 512 -managers 4 -duration 30s -json
+  redmux-bench -cluster 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002 -concurrency 512
 
 Exit status: 0 if the run passed; 1 if any reply failed verification, a
 preloaded key was missing, more than -max-error-rate of the operations
@@ -190,6 +211,9 @@ func defineFlags(fs *flag.FlagSet, opts *options) {
 	fs.StringVar(&opts.url, "url", "",
 		"server `URL` instead of -addr: redis://[user:password@]host:port[/db][?protocol=2&...], rediss:// for TLS,\n"+
 			"unix:///path.sock (see redmux.ParseURL); the same rule as -addr: only a server you run yourself")
+	fs.StringVar(&opts.cluster, "cluster", "",
+		"seed nodes of a Redis Cluster, `host:port,host:port,...` (any reachable node will do): load it through a\n"+
+			"redmux.ClusterClient; -managers applies per node. The same rule as -addr: only a cluster you run yourself")
 	fs.IntVar(&opts.concurrency, "concurrency", 64,
 		"number of worker goroutines, each running one request at a time on its own Clone() of the client")
 	fs.DurationVar(&opts.duration, "duration", 10*time.Second,
@@ -215,8 +239,9 @@ func defineFlags(fs *flag.FlagSet, opts *options) {
 			"(any mismatch or missing key makes it 1 regardless)")
 }
 
-// clientConfig is the client's Config from -addr or -url, and -managers.
-// Its Addr is empty when neither is given (an embedded server is started).
+// clientConfig is the client's Config from -addr or -url, and -managers;
+// with -cluster, the template of each node's Config. Its Addr is empty
+// when no server is named (an embedded server is started).
 func (o *options) clientConfig() (redmux.Config, error) {
 	cfg := redmux.Config{Addr: o.addr}
 	if o.url != "" {
@@ -228,10 +253,29 @@ func (o *options) clientConfig() (redmux.Config, error) {
 			return cfg, fmt.Errorf("-url: %w", err)
 		}
 	}
+	if o.cluster != "" {
+		if o.addr != "" || o.url != "" {
+			return cfg, fmt.Errorf("-cluster and -addr or -url both name a server: give one")
+		}
+		if len(o.clusterSeeds()) == 0 {
+			return cfg, fmt.Errorf("-cluster %q names no address: want seed nodes as host:port,host:port", o.cluster)
+		}
+	}
 	if o.managers != 0 {
 		cfg.Managers = o.managers
 	}
 	return cfg, nil
+}
+
+// clusterSeeds returns the addresses of -cluster, or none without it.
+func (o *options) clusterSeeds() []string {
+	var seeds []string
+	for _, a := range strings.Split(o.cluster, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			seeds = append(seeds, a)
+		}
+	}
+	return seeds
 }
 
 // validate reports the first invalid flag, naming it and the valid range.

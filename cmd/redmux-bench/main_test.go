@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/redmux/redmux"
+	"github.com/redmux/redmux/internal/redistest"
 )
 
 // TestDemoPassesOnMiniredis runs a short demo against the embedded
@@ -34,6 +38,52 @@ func TestDemoPassesOnMiniredis(t *testing.T) {
 	}
 }
 
+// TestDemoPassesOnCluster runs a short demo against a real 3-master Redis
+// Cluster through a ClusterClient: it must pass with no mismatch, say it
+// used the cluster, dial every master, and leave keys on each of them.
+func TestDemoPassesOnCluster(t *testing.T) {
+	cl := redistest.StartClusterT(t, 3, 0)
+	var out, errOut bytes.Buffer
+	args := []string{"-cluster", strings.Join(cl.Addrs(), ","), "-ops", "3000", "-duration", "30s", "-keys", "300",
+		"-concurrency", "16", "-progress", "0", "-json"}
+	if code := execute(args, &out, &errOut); code != exitOK {
+		t.Fatalf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, &out, &errOut)
+	}
+	for _, want := range []string{"using the Redis Cluster with seed nodes", "cluster: 3 nodes dialed", "result       OK"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var s summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatalf("last line is not the JSON summary: %v\n%s", err, lines[len(lines)-1])
+	}
+	if s.Ops != 3000 || !s.OK || s.Mismatches != 0 || s.Missing != 0 || s.ErrorsTotal != 0 {
+		t.Errorf("summary: ops=%d ok=%v mismatches=%d missing=%d errors=%d; want 3000 clean ops",
+			s.Ops, s.OK, s.Mismatches, s.Missing, s.ErrorsTotal)
+	}
+	if !strings.Contains(s.Server, "Redis Cluster") || !strings.Contains(s.Server, "(redis ") {
+		t.Errorf("server = %q, want the cluster and its version", s.Server)
+	}
+	if s.Client.Managers != 3*redmux.DefaultManagers() {
+		t.Errorf("client managers = %d, want %d per master", s.Client.Managers, redmux.DefaultManagers())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, node := range cl.Nodes {
+		c, err := redmux.Connect(ctx, node.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.Do(ctx, "DBSIZE")
+		_ = c.Close()
+		if keys, _ := n.Int64(); err != nil || keys == 0 {
+			t.Errorf("master %s: DBSIZE = %v, %v; want some of the keys", node.Addr, n, err)
+		}
+	}
+}
+
 // TestInvalidFlagsExitTwo checks that bad flags are reported by name,
 // with exit status 2, before anything starts.
 func TestInvalidFlagsExitTwo(t *testing.T) {
@@ -48,6 +98,8 @@ func TestInvalidFlagsExitTwo(t *testing.T) {
 		{[]string{"-ops", "-5"}, "-ops"},
 		{[]string{"-managers", "-1"}, "-managers"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"-cluster", "127.0.0.1:7000", "-addr", "127.0.0.1:6379"}, "-cluster and -addr"},
+		{[]string{"-cluster", " , "}, "-cluster"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := execute(tc.args, &out, &errOut); code != exitUsage {
@@ -66,7 +118,7 @@ func TestHelpExitsZero(t *testing.T) {
 		t.Fatalf("exit status %d", code)
 	}
 	for _, name := range []string{"Usage:", "Examples:", "-addr", "-concurrency", "-duration", "-ops", "-value-size",
-		"-keys", "-get-ratio", "-managers", "-progress", "-json"} {
+		"-keys", "-get-ratio", "-managers", "-progress", "-json", "-cluster"} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("-h output lacks %q", name)
 		}

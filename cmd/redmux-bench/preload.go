@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/redmux/redmux"
 )
 
 // preloadTimeout bounds each preload SET, so that a server that accepts
@@ -23,7 +21,7 @@ var errInterrupted = errors.New("interrupted")
 // run should find a value. It uses up to opts.concurrency goroutines on
 // client and stops at the first error or when ctl.stop ends. Preload
 // values have version numbers below 2^40, which workers never use.
-func preload(ctl *control, client *redmux.Client, opts *options) (time.Duration, error) {
+func preload(ctl *control, client client, opts *options) (time.Duration, error) {
 	start := time.Now()
 	filler := newFiller(rand.New(rand.NewPCG(2, 2)), 2*opts.valueSize)
 	var (
@@ -58,7 +56,7 @@ func preload(ctl *control, client *redmux.Client, opts *options) (time.Duration,
 }
 
 // setWithTimeout runs one preload SET, bounded by preloadTimeout.
-func setWithTimeout(ctl *control, client *redmux.Client, key string, value []byte) error {
+func setWithTimeout(ctl *control, client client, key string, value []byte) error {
 	ctx, cancel := context.WithTimeout(ctl.ops, preloadTimeout)
 	defer cancel()
 	return client.Set(ctx, key, value)

@@ -85,7 +85,7 @@ func (c *counters) snapshot() tally {
 // histogram, merged when the run ends.
 type worker struct {
 	id       int
-	client   *redmux.Client
+	client   client
 	opts     *options
 	filler   []byte // shared, read-only
 	rng      *rand.Rand
@@ -97,11 +97,11 @@ type worker struct {
 	samples  []string
 }
 
-// newWorker returns worker id (from 1) with a clone of client.
-func newWorker(id int, client *redmux.Client, opts *options, filler []byte) *worker {
+// newWorker returns worker id (from 1) with a clone of c.
+func newWorker(id int, c client, opts *options, filler []byte) *worker {
 	return &worker{
 		id:     id,
-		client: client.Clone(),
+		client: cloneClient(c),
 		opts:   opts,
 		filler: filler,
 		rng:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(id))),
@@ -219,7 +219,7 @@ type runResult struct {
 // runBench runs opts.concurrency workers on clones of client until the run
 // ends (duration, ops budget or interrupt), printing progress to out, and
 // returns the merged results.
-func runBench(ctl *control, client *redmux.Client, opts *options, out io.Writer) *runResult {
+func runBench(ctl *control, client client, opts *options, out io.Writer) *runResult {
 	filler := newFiller(rand.New(rand.NewPCG(1, 1)), 2*opts.valueSize)
 	workers := make([]*worker, opts.concurrency)
 	for i := range workers {
@@ -319,7 +319,7 @@ type progressSample struct {
 }
 
 // sampleProgress reads every worker's counters and the client's stats.
-func sampleProgress(workers []*worker, client *redmux.Client) progressSample {
+func sampleProgress(workers []*worker, client client) progressSample {
 	s := progressSample{at: time.Now(), client: client.Stats().Total()}
 	for _, w := range workers {
 		s.tally.add(w.live.snapshot())

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -40,10 +41,25 @@ func openServer(addr string, out io.Writer) (*server, error) {
 	}, nil
 }
 
+// connectCluster connects a ClusterClient to the Redis Cluster whose seed
+// nodes are seeds, each node's connections configured by node, saying so
+// on out. Its server has nothing to close: the cluster is the user's.
+func connectCluster(ctx context.Context, seeds []string, node redmux.Config, out io.Writer) (client, *server, error) {
+	list := strings.Join(seeds, ",")
+	fmt.Fprintf(out, "using the Redis Cluster with seed nodes %s\n", list)
+	c, err := redmux.NewCluster(ctx, redmux.ClusterConfig{Addrs: seeds, Node: node})
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to the cluster at %s: %w", list, err)
+	}
+	nodes := len(c.ClusterStats().Nodes)
+	fmt.Fprintf(out, "cluster: %d nodes dialed\n", nodes)
+	return c, &server{addr: list, label: fmt.Sprintf("Redis Cluster via %s, %d nodes dialed", list, nodes), close: func() {}}, nil
+}
+
 // describe adds the server's name and version, from INFO server, to the
 // label of a real server. It is best effort: a server that does not answer
 // keeps its plain label.
-func (s *server) describe(ctx context.Context, client *redmux.Client) {
+func (s *server) describe(ctx context.Context, client client) {
 	if s.embedded {
 		return
 	}
