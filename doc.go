@@ -289,6 +289,16 @@
 // otherwise. Pipelines are split by node and reassembled in order. See the
 // ClusterClient documentation for the details.
 //
+// # Redis Sentinel
+//
+// NewFailover returns a *Client on the master that Redis Sentinel
+// monitors under FailoverConfig.MasterName. Every connect and reconnect
+// asks the sentinels for the master's address and checks that the server
+// it reaches is a master (ErrNotMaster otherwise, retried with backoff);
+// when the sentinels announce a failover (+switch-master), every
+// connection redials at once. Requests not yet sent go to the new master;
+// writes already sent fail with a *ConnError matching ErrMaybeExecuted.
+//
 // # Shutdown
 //
 // Each handle is closed once; Close is idempotent and calls on a closed

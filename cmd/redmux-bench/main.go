@@ -229,7 +229,8 @@ func defineFlags(fs *flag.FlagSet, opts *options) {
 	fs.Float64Var(&opts.getRatio, "get-ratio", 0.8,
 		"`fraction` of operations that are GETs, from 0 to 1; the rest are SETs")
 	fs.IntVar(&opts.managers, "managers", 0,
-		fmt.Sprintf("connection managers (one TCP connection each) in the client; 0 = library default, %d here", redmux.DefaultManagers()))
+		fmt.Sprintf("connection managers (one TCP connection each) in the client; 0 = library default, %d here\n"+
+			"(with -cluster, per node; the default is %d)", redmux.DefaultManagers(), redmux.DefaultClusterNodeManagers))
 	fs.DurationVar(&opts.progress, "progress", time.Second,
 		"`interval` between progress lines (elapsed, ops/s, totals, errors, mismatches, batch size); 0 = none")
 	fs.BoolVar(&opts.json, "json", false,

@@ -66,8 +66,8 @@ func TestDemoPassesOnCluster(t *testing.T) {
 	if !strings.Contains(s.Server, "Redis Cluster") || !strings.Contains(s.Server, "(redis ") {
 		t.Errorf("server = %q, want the cluster and its version", s.Server)
 	}
-	if s.Client.Managers != 3*redmux.DefaultManagers() {
-		t.Errorf("client managers = %d, want %d per master", s.Client.Managers, redmux.DefaultManagers())
+	if s.Client.Managers != 3*redmux.DefaultClusterNodeManagers {
+		t.Errorf("client managers = %d, want %d per master", s.Client.Managers, redmux.DefaultClusterNodeManagers)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
