@@ -1,6 +1,7 @@
 package redmux
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -58,39 +59,42 @@ const (
 // validate reports the first invalid field by name.
 func (c ClusterConfig) validate() error {
 	if len(c.Addrs) == 0 {
-		return &ConfigError{Field: "Addrs", Reason: "is empty; want at least one node's host:port"}
+		return clusterConfigError("Addrs", "is empty; want at least one node's host:port")
 	}
 	for _, a := range c.Addrs {
 		if a == "" {
-			return &ConfigError{Field: "Addrs", Reason: "holds an empty address"}
+			return clusterConfigError("Addrs", "holds an empty address")
 		}
 	}
 	if c.Node.DB != 0 {
-		return &ConfigError{Field: "Node.DB", Reason: fmt.Sprintf("is %d; a Redis Cluster has only database 0", c.Node.DB)}
+		return clusterConfigError("Node.DB", fmt.Sprintf("is %d; a Redis Cluster has only database 0", c.Node.DB))
 	}
 	if c.Node.Network == "unix" {
-		return &ConfigError{Field: "Node.Network", Reason: "is \"unix\"; cluster nodes are reached over TCP"}
+		return clusterConfigError("Node.Network", "is \"unix\"; cluster nodes are reached over TCP")
 	}
 	for _, f := range []struct {
 		name  string
 		value time.Duration
 	}{{"RetryWait", c.RetryWait}, {"MinRefreshInterval", c.MinRefreshInterval}} {
 		if f.value < 0 || f.value > limitDuration {
-			return &ConfigError{Field: f.name, Reason: fmt.Sprintf("is %v; want 0 (the default) up to %v", f.value, limitDuration)}
+			return clusterConfigError(f.name, fmt.Sprintf("is %v; want 0 (the default) up to %v", f.value, limitDuration))
 		}
 	}
 	if c.MaxRedirects < 0 || c.MaxRedirects > 1024 {
-		return &ConfigError{Field: "MaxRedirects", Reason: fmt.Sprintf("is %d; want 0 (the default) up to 1024", c.MaxRedirects)}
+		return clusterConfigError("MaxRedirects", fmt.Sprintf("is %d; want 0 (the default) up to 1024", c.MaxRedirects))
 	}
 	node := c.Node
 	node.Addr = c.Addrs[0]
-	if err := node.validate(); err != nil {
-		if ce, ok := err.(*ConfigError); ok {
-			return &ConfigError{Field: "Node." + ce.Field, Reason: ce.Reason}
-		}
-		return err
+	var cerr *ConfigError
+	if err := node.validate(); errors.As(err, &cerr) {
+		return clusterConfigError("Node."+cerr.Field, cerr.Reason)
 	}
 	return nil
+}
+
+// clusterConfigError reports an invalid ClusterConfig field.
+func clusterConfigError(field, reason string) error {
+	return &ConfigError{Field: field, Reason: reason, config: "ClusterConfig"}
 }
 
 // resolved returns a copy of c with every zero value replaced by its
