@@ -197,7 +197,7 @@ func (d *DedicatedConn) RunBatch(ctx context.Context, b *Batch) error {
 		d.state.tainted = true
 	}
 	req := b.request()
-	replies, err := d.lease.Conn().Do(ctx, req.Cmd, req.Replies)
+	replies, err := d.exchange(ctx, req, req.Replies)
 	req.Release()
 	b.settle(replies, err)
 	return err

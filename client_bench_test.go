@@ -13,10 +13,10 @@ import (
 
 // benchClient connects to an allocation-free in-process server, so that
 // b.ReportAllocs counts the client's allocations alone.
-func benchClient(b *testing.B, value []byte) *redmux.Client {
+func benchClient(b *testing.B, value []byte, hooks ...redmux.Hook) *redmux.Client {
 	b.Helper()
 	srv := fakeredis.GetSet(b, value) // closed after the client: cleanups run last first
-	c, err := redmux.New(context.Background(), redmux.Config{Addr: srv.Addr()})
+	c, err := redmux.New(context.Background(), redmux.Config{Addr: srv.Addr(), Hooks: hooks})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -27,9 +27,9 @@ func benchClient(b *testing.B, value []byte) *redmux.Client {
 // runClientBenchmark runs op from parallelism goroutines per P against a
 // fake server whose GET replies carry a value of size bytes. op reports a
 // failed or wrong reply as an error.
-func runClientBenchmark(b *testing.B, size, parallelism int, op func(ctx context.Context, c *redmux.Client, value []byte) error) {
+func runClientBenchmark(b *testing.B, size, parallelism int, op func(ctx context.Context, c *redmux.Client, value []byte) error, hooks ...redmux.Hook) {
 	value := bytes.Repeat([]byte("v"), size)
-	c := benchClient(b, value)
+	c := benchClient(b, value, hooks...)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.SetBytes(int64(size))
@@ -76,4 +76,23 @@ func BenchmarkClientSet(b *testing.B) {
 		b.Run("64B/goroutines-per-proc="+strconv.Itoa(p), func(b *testing.B) { benchmarkSet(b, 64, p) })
 	}
 	b.Run("4KiB/goroutines-per-proc=8", func(b *testing.B) { benchmarkSet(b, 4096, 8) })
+}
+
+// BenchmarkClientGetWithHook is BenchmarkClientGet with one Command hook
+// that only passes the call on: the cost of the hook machinery itself
+// (describing the command, the closure of the request). Without hooks a
+// call pays a nil check only (TestAllocationBudget).
+func BenchmarkClientGetWithHook(b *testing.B) {
+	passThrough := redmux.Hook{Command: func(next redmux.CommandFunc) redmux.CommandFunc {
+		return func(ctx context.Context, cmd *redmux.Command) (redmux.Value, error) { return next(ctx, cmd) }
+	}}
+	b.Run("64B/goroutines-per-proc=8", func(b *testing.B) {
+		runClientBenchmark(b, 64, 8, func(ctx context.Context, c *redmux.Client, _ []byte) error {
+			v, ok, err := c.Get(ctx, "key:1234")
+			if err != nil || !ok || len(v) != 64 {
+				return fmt.Errorf("GET: %d bytes, %v, %v", len(v), ok, err)
+			}
+			return nil
+		}, passThrough)
+	})
 }

@@ -218,7 +218,7 @@ func askingOnDedicated(ctx context.Context, cl *Client, req *manager.Request, wa
 	ran := false
 	err := cl.Dedicated(ctx, func(conn *DedicatedConn) error {
 		ran = true
-		replies, err := conn.lease.Conn().Do(ctx, req.Cmd, 2)
+		replies, err := conn.exchange(ctx, req, 2)
 		req.Release()
 		if err != nil {
 			return err

@@ -124,6 +124,16 @@ type Config struct {
 	// (CLIENT TRACKING, SUBSCRIBE) run on dedicated connections.
 	OnPush func(Value)
 
+	// Hooks wrap every dial, command and pipeline of the client, the first
+	// outermost (see Hook): for tracing, metrics and logging, such as the
+	// redmuxotel module's. None by default, and then the calls pay
+	// nothing for them.
+	Hooks []Hook
+	// HookArguments gives hooks the arguments of each command
+	// (Command.Args), as copies. Off by default: arguments may hold
+	// secrets, and copying them costs an allocation per argument.
+	HookArguments bool
+
 	// requireMaster makes every connection check that it reached a master
 	// (HELLO's role, or ROLE on RESP2), failing the connect otherwise, and
 	// makes a manager redial when a write is answered -READONLY: the

@@ -25,6 +25,7 @@ type DedicatedConn struct {
 
 	lease *pool.Lease
 	state connState
+	hooks *hookChain // nil without Config.Hooks
 }
 
 // connState tracks the state commands leave on a dedicated connection, to
@@ -51,7 +52,7 @@ func (c *Client) Dedicated(ctx context.Context, fn func(conn *DedicatedConn) err
 	if err != nil {
 		return err
 	}
-	conn := &DedicatedConn{lease: lease}
+	conn := &DedicatedConn{lease: lease, hooks: c.shared.hooks}
 	conn.commands = commands{r: conn}
 	defer func() {
 		if conn.state.clean() {
@@ -87,12 +88,38 @@ func (d *DedicatedConn) runBlocking(ctx context.Context, req *manager.Request, _
 
 // run makes a DedicatedConn a runner of typed commands.
 func (d *DedicatedConn) run(ctx context.Context, req *manager.Request) (Value, error) {
-	vals, err := d.lease.Conn().Do(ctx, req.Cmd, 1)
+	vals, err := d.exchange(ctx, req, 1)
 	req.Release()
 	if err != nil {
 		return Value{}, err
 	}
 	return vals[0], vals[0].Err()
+}
+
+// exchange sends the encoded commands of req, expecting replies replies,
+// through the hooks if there are any. Every send on a dedicated
+// connection goes through it. The caller keeps req.
+func (d *DedicatedConn) exchange(ctx context.Context, req *manager.Request, replies int) ([]Value, error) {
+	conn := d.lease.Conn()
+	if d.hooks == nil {
+		return conn.Do(ctx, req.Cmd, replies)
+	}
+	if replies > 1 {
+		return d.hooks.runPipeline(ctx, req, true, func(ctx context.Context) ([]Value, error) {
+			return conn.Do(ctx, req.Cmd, replies)
+		})
+	}
+	v, err := d.hooks.runCommand(ctx, req, true, func(ctx context.Context) (Value, error) {
+		vals, err := conn.Do(ctx, req.Cmd, 1)
+		if err != nil {
+			return Value{}, err
+		}
+		return vals[0], nil
+	})
+	if err != nil && v.Err() == nil { // not a reply: the exchange failed
+		return nil, err
+	}
+	return []Value{v}, nil
 }
 
 // Receive reads the next value the server sends without being asked, such

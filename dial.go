@@ -24,7 +24,7 @@ func dialKeepAlive(ctx context.Context, network, addr string) (net.Conn, error) 
 // Dial did not return a TLS connection already). The TLS handshake is
 // bounded by the dial's context, so by DialTimeout.
 func (c Config) connDialer() dialFunc {
-	return tlsOver(c.Dial, c.TLSConfig)
+	return c.hookedDial(tlsOver(c.Dial, c.TLSConfig))
 }
 
 // dialFunc opens a connection; Config.Dial has its shape.

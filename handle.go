@@ -58,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 
 // newShared starts the pool of a resolved cfg, dialing every manager.
 func newShared(ctx context.Context, cfg Config) (*shared, error) {
-	sh := &shared{commandTimeout: cfg.CommandTimeout, subscriptionBuffer: cfg.SubscriptionBuffer}
+	sh := &shared{commandTimeout: cfg.CommandTimeout, subscriptionBuffer: cfg.SubscriptionBuffer, hooks: cfg.hookChain()}
 	pc := cfg.poolConfig(&sh.negotiated)
 	sh.connConfig = pc.Manager
 	p, err := pool.New(ctx, pc)
@@ -76,6 +76,7 @@ type shared struct {
 	negotiated         atomic.Int32   // the protocol the handshakes agreed on
 	connConfig         manager.Config // how subscriptions dial their connections
 	subscriptionBuffer int
+	hooks              *hookChain // nil without Config.Hooks
 
 	subsMu sync.Mutex
 	subs   map[*Subscription]struct{} // open subscriptions, ended with the pool
@@ -210,6 +211,9 @@ func (c *Client) run(ctx context.Context, req *manager.Request) (Value, error) {
 
 // do sends an encoded request and turns an error reply into an error.
 func (c *Client) do(ctx context.Context, req *manager.Request) (Value, error) {
+	if h := c.shared.hooks; h != nil {
+		return c.hookedDo(ctx, h, req)
+	}
 	if c.closed.Load() {
 		req.Release()
 		return Value{}, ErrClosed
@@ -224,6 +228,19 @@ func (c *Client) do(ctx context.Context, req *manager.Request) (Value, error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// hookedDo is do through the hooks, which see ErrClosed too.
+func (c *Client) hookedDo(ctx context.Context, h *hookChain, req *manager.Request) (Value, error) {
+	ctx, cancel := c.withCommandTimeout(ctx)
+	defer cancel()
+	return h.runCommand(ctx, req, false, func(ctx context.Context) (Value, error) {
+		if c.closed.Load() {
+			req.Release()
+			return Value{}, ErrClosed
+		}
+		return c.pool.Do(ctx, req)
+	})
 }
 
 // withCommandTimeout applies Config.CommandTimeout to a context that has

@@ -62,12 +62,21 @@ func appendSharedEntry(dst []byte, entry []any) ([]byte, string, error) {
 // doMulti sends a request of several commands and returns their replies,
 // error replies included as Values.
 func (c *Client) doMulti(ctx context.Context, req *manager.Request) ([]Value, error) {
+	ctx, cancel := c.withCommandTimeout(ctx)
+	defer cancel()
+	if h := c.shared.hooks; h != nil {
+		return h.runPipeline(ctx, req, false, func(ctx context.Context) ([]Value, error) { return c.sendMulti(ctx, req) })
+	}
+	return c.sendMulti(ctx, req)
+}
+
+// sendMulti sends a request of several commands, unless the handle is
+// closed.
+func (c *Client) sendMulti(ctx context.Context, req *manager.Request) ([]Value, error) {
 	if c.closed.Load() {
 		req.Release()
 		return nil, ErrClosed
 	}
-	ctx, cancel := c.withCommandTimeout(ctx)
-	defer cancel()
 	return c.pool.DoMulti(ctx, req)
 }
 

@@ -104,7 +104,8 @@ func (f FailoverConfig) nodeConfig() (Config, *sentinels) {
 	node.Addr = masterPlaceholder(f.MasterName)
 	node = node.resolved()
 	s := newSentinels(f, node)
-	node.Dial = s.dialMaster(node.connDialer())
+	// The pool's dialer (connDialer) adds the Dial hooks around this, once.
+	node.Dial = s.dialMaster(tlsOver(node.Dial, node.TLSConfig))
 	// A connect asks the sentinels one by one, then dials the master:
 	// each step has DialTimeout.
 	node.DialTimeout *= time.Duration(len(f.SentinelAddrs) + 1)

@@ -94,7 +94,7 @@ func (tx *Tx) Exec(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	replies, err := tx.conn.lease.Conn().Do(ctx, req.Cmd, req.Replies)
+	replies, err := tx.conn.exchange(ctx, req, req.Replies)
 	req.Release()
 	tx.conn.state.watching = false // EXEC, or the failure that broke the connection, ends the WATCH
 	if err != nil {

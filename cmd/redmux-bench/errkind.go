@@ -1,11 +1,6 @@
 package main
 
-import (
-	"context"
-	"errors"
-
-	"github.com/redmux/redmux"
-)
+import "github.com/redmux/redmux"
 
 // errKind sorts failed operations by what the library reported.
 type errKind int
@@ -41,27 +36,21 @@ var errKindNames = [numErrKinds]string{
 
 func (k errKind) String() string { return errKindNames[k] }
 
-// classify returns the kind of a non-nil error from the client. More
-// specific kinds win: a ConnError caused by a ProtocolError is a protocol
-// error, and ErrClosed wins over everything.
+// classify returns the kind of a non-nil error from the client, as
+// redmux.KindOf sorts it (usage errors, which the demo never makes, count
+// as other).
 func classify(err error) errKind {
-	var (
-		connErr  *redmux.ConnError
-		redisErr *redmux.RedisError
-		protoErr *redmux.ProtocolError
-	)
-	switch {
-	case errors.Is(err, redmux.ErrClosed):
+	switch redmux.KindOf(err) {
+	case redmux.KindClosed:
 		return errClosed
-	case errors.As(err, &redisErr):
+	case redmux.KindServer:
 		return errRedis
-	case errors.As(err, &protoErr):
+	case redmux.KindProtocol:
 		return errProtocol
-	case errors.As(err, &connErr):
+	case redmux.KindConnection:
 		return errConn
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case redmux.KindContext:
 		return errContext
-	default:
-		return errOther
 	}
+	return errOther
 }
