@@ -289,6 +289,14 @@
 // otherwise. Pipelines are split by node and reassembled in order. See the
 // ClusterClient documentation for the details.
 //
+// # Observability
+//
+// Config.Hooks wraps every dial, command and pipeline in middleware (see
+// Hook): for tracing, metrics and logging, such as the redmuxotel module's
+// OpenTelemetry spans and metrics. KindOf sorts errors into the kinds worth
+// counting. With no hook a call pays one nil check. Stats and
+// ClusterClient.ClusterStats give the counters of every manager.
+//
 // # Redis Sentinel
 //
 // NewFailover returns a *Client on the master that Redis Sentinel
