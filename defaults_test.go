@@ -20,6 +20,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 		"ClientName": true, "DisableReadRetry": true, "DisableStallDetection": true,
 		"CredentialsProvider": true, "Protocol": true, "TLSConfig": true, "OnPush": true,
 		"readOnlyReplica": true, "onReconnect": true, // set by the cluster client only
+		"Hooks": true, "HookArguments": true,
 	}
 	optional["requireMaster"] = true // set by NewFailover only
 	v := reflect.ValueOf(c)
