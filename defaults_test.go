@@ -22,6 +22,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 		"readOnlyReplica": true, "onReconnect": true, // set by the cluster client only
 	}
 	optional["requireMaster"] = true // set by NewFailover only
+	optional["Logger"] = true        // nil: logging off
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name
