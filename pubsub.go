@@ -71,7 +71,6 @@ type Subscription struct {
 	delivered, dropped, reconnects atomic.Uint64
 
 	log   *slog.Logger   // Config.Logger
-	addr  string         // the server's, for the log
 	resub resubscription // under mu, with a logger only
 }
 

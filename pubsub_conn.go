@@ -64,7 +64,6 @@ func newSubscription(sh *shared) *Subscription {
 		ready:     make(chan struct{}, 1),
 		redialNow: make(chan struct{}, 1),
 		log:       cfg.Logger,
-		addr:      cfg.Addr,
 	}
 	for k := range s.subs {
 		s.subs[k] = map[string]bool{}
@@ -398,7 +397,7 @@ func (s *Subscription) resubscribe(conn *manager.Conn) bool {
 		_ = conn.Close()
 		return false
 	}
-	s.startResubscription(sent)
+	s.startResubscription(conn.Addr(), sent)
 	s.conn = conn
 	return true
 }

@@ -14,19 +14,20 @@ import (
 // resubscription counts the answers a resubscription awaits. It is kept
 // only with a logger, under the Subscription's mu.
 type resubscription struct {
-	active  bool // sent, and not every answer is in
-	pending int  // answers still to come
+	addr    string // the server's
+	active  bool   // sent, and not every answer is in
+	pending int    // answers still to come
 	sent    [kindCount]int
 	refused int
 }
 
 // startResubscription notes that sent names of each kind were just sent
-// on a new connection. The caller holds mu.
-func (s *Subscription) startResubscription(sent [kindCount]int) {
+// on a new connection to addr. The caller holds mu.
+func (s *Subscription) startResubscription(addr string, sent [kindCount]int) {
 	if s.log == nil {
 		return
 	}
-	s.resub = resubscription{active: true, sent: sent}
+	s.resub = resubscription{addr: addr, active: true, sent: sent}
 	for _, n := range sent {
 		s.resub.pending += n
 	}
@@ -70,7 +71,7 @@ func (s *Subscription) tally(answers int, refused bool) {
 // logResubscribed records a finished resubscription.
 func (s *Subscription) logResubscribed(r resubscription) {
 	s.log.LogAttrs(context.Background(), slog.LevelInfo, "redmux: resubscribed",
-		slog.String("addr", s.addr),
+		slog.String("addr", r.addr),
 		slog.Int("channels", r.sent[kindChannel]), slog.Int("patterns", r.sent[kindPattern]),
 		slog.Int("shard_channels", r.sent[kindShard]), slog.Int("refused", r.refused))
 }
