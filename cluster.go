@@ -73,6 +73,8 @@ type clusterShared struct {
 
 	redirects atomic.Uint64
 	refreshes atomic.Uint64
+
+	lastView *topologyView // the last load's, with a logger only (see logTopology)
 }
 
 // NewCluster connects to a Redis Cluster: it asks the seed nodes in

@@ -61,6 +61,7 @@ func (sh *clusterShared) loadTopology(ctx context.Context, initial bool) error {
 	for _, addr := range sh.topologySources(initial) {
 		specs, err := sh.askTopology(ctx, addr)
 		if err == nil {
+			sh.logTopology(specs)
 			sh.apply(ctx, specs)
 			sh.refreshes.Add(1)
 			return nil

@@ -3,6 +3,7 @@ package redmux
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"time"
 )
@@ -114,6 +115,41 @@ type Config struct {
 	// and (*tls.Dialer).DialContext fit as they are. With TLSConfig set,
 	// TLS runs over what Dial returns, unless that is a *tls.Conn already.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Logger, if set, receives the client's events as structured records;
+	// nil (the default) logs nothing and costs nothing. Messages begin
+	// "redmux: " and attributes have stable keys:
+	//
+	//   - Info "connected" (addr): a manager's first connection, so New
+	//     logs Managers of them.
+	//   - Warn "connection lost" (addr, cause).
+	//   - Warn "reconnect attempt failed" (addr, attempt, cause, backoff:
+	//     the wait drawn before the next attempt).
+	//   - Info "reconnected" (addr, cause: what ended the connection,
+	//     attempts, downtime): exactly once per reconnect.
+	//   - Warn "stall detected" (addr, quiet: how long the connection had
+	//     requests in flight and received nothing, in_flight,
+	//     stall_timeout, ping_timeout).
+	//   - Warn "handshake failed" (addr, cause), on every kind of
+	//     connection; in a reconnect, the attempt's record follows it.
+	//   - Info "resubscribed" (addr, channels, patterns, shard_channels,
+	//     refused): a Subscription back on a new connection, once the
+	//     server has answered every name.
+	//   - Info "cluster topology changed" (masters, replicas,
+	//     masters_added, masters_removed, replicas_added,
+	//     replicas_removed, slots_moved): a reload that found a change;
+	//     not the first load.
+	//   - Info "master switched" (master, old, new): NewFailover's
+	//     sentinels named a new master.
+	//
+	// Nothing is logged per command, and no record holds a password:
+	// handshake errors name the step, never its arguments. The logger is
+	// called from the client's goroutines, several at once, so its handler
+	// must be safe for concurrent use, as every slog.Handler is; a slow one
+	// delays what logs (a reconnect, a reload, a subscription's reading),
+	// never commands on a healthy connection. For NewCluster and
+	// NewFailover, set it in Node: it serves their own events too.
+	Logger *slog.Logger
 
 	// OnPush, if set, receives the RESP3 push frames that are not pub/sub
 	// messages (client-side caching invalidations, for instance). It runs

@@ -114,6 +114,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 			RedialOn:         c.redialOn(),
 			OnPush:           c.OnPush,
 			OnReconnect:      c.onReconnect,
+			Logger:           c.Logger,
 		},
 	}
 }

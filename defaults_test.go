@@ -23,6 +23,7 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 		"Hooks": true, "HookArguments": true,
 	}
 	optional["requireMaster"] = true // set by NewFailover only
+	optional["Logger"] = true        // nil: logging off
 	v := reflect.ValueOf(c)
 	for i := range v.NumField() {
 		name := v.Type().Field(i).Name

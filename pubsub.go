@@ -2,6 +2,7 @@ package redmux
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 
@@ -68,6 +69,9 @@ type Subscription struct {
 	out     chan Message  // Messages(), made on first use
 
 	delivered, dropped, reconnects atomic.Uint64
+
+	log   *slog.Logger   // Config.Logger
+	resub resubscription // under mu, with a logger only
 }
 
 // subscribe starts a Subscription of kind to names, returning once the

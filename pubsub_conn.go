@@ -63,6 +63,7 @@ func newSubscription(sh *shared) *Subscription {
 		buffer:    sh.subscriptionBuffer,
 		ready:     make(chan struct{}, 1),
 		redialNow: make(chan struct{}, 1),
+		log:       cfg.Logger,
 	}
 	for k := range s.subs {
 		s.subs[k] = map[string]bool{}
@@ -208,6 +209,7 @@ func (s *Subscription) read(conn *manager.Conn) {
 func (s *Subscription) handle(v Value) {
 	if err := v.Err(); err != nil {
 		s.refused(err)
+		s.answered(true)
 		return
 	}
 	parts, err := v.Array()
@@ -228,6 +230,9 @@ func (s *Subscription) handle(v Value) {
 	if c, ok := confirmations[word]; ok {
 		c.name = text(parts[1])
 		s.confirm(c)
+		if c.subscribe {
+			s.answered(false)
+		}
 	}
 }
 
@@ -343,6 +348,7 @@ func (s *Subscription) reconnect() *manager.Conn {
 		}
 		if err == nil && s.resubscribe(conn) {
 			s.reconnects.Add(1)
+			s.resubscribed()
 			return conn
 		}
 		base = s.backoff.grow(base)
@@ -380,15 +386,18 @@ func (s *Subscription) resubscribe(conn *manager.Conn) bool {
 		}
 	}
 	var cmd []byte
+	var sent [kindCount]int
 	for kind, names := range s.subs {
 		for name := range names { // one command per name: a refusal takes only its own
 			cmd = resp.AppendCommandStrings(cmd, subKind(kind).command(true), name)
 		}
+		sent[kind] = len(names)
 	}
 	if len(cmd) > 0 && conn.Send(cmd, sendTimeout) != nil {
 		_ = conn.Close()
 		return false
 	}
+	s.startResubscription(conn.Addr(), sent)
 	s.conn = conn
 	return true
 }

@@ -47,6 +47,7 @@ func newSentinels(f FailoverConfig, node Config) *sentinels {
 			Limits:           node.Limits,
 			BackoffMin:       node.BackoffMin,
 			BackoffMax:       node.BackoffMax,
+			Logger:           node.Logger, // a refused SentinelPassword is logged
 		},
 	}
 }

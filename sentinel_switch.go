@@ -3,6 +3,7 @@ package redmux
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ type switchWatch struct {
 	s        *sentinels
 	onSwitch func(addr string)
 	backoff  backoff
-	known    string // the master address last handed on, or first dialed (watch goroutine only)
+	log      *slog.Logger // Config.Logger of the master's connections
+	known    string       // the master address last handed on, or first dialed (watch goroutine only)
 
 	life   context.Context // ends with stop
 	cancel context.CancelFunc
@@ -44,6 +46,7 @@ func startSwitchWatch(s *sentinels, node Config, onSwitch func(addr string)) *sw
 		s:        s,
 		onSwitch: onSwitch,
 		backoff:  backoff{min: node.BackoffMin, max: node.BackoffMax},
+		log:      node.Logger,
 		known:    s.lastDialed(),
 		done:     make(chan struct{}),
 	}
@@ -169,6 +172,16 @@ func (w *switchWatch) switchTo(addr string) {
 	if addr == w.known {
 		return
 	}
+	w.logSwitch(w.known, addr)
 	w.known = addr
 	w.onSwitch(addr)
+}
+
+// logSwitch records that the sentinels named a new master: announced by
+// +switch-master, or found by asking after a (re)subscription.
+func (w *switchWatch) logSwitch(old, addr string) {
+	if w.log != nil {
+		w.log.LogAttrs(context.Background(), slog.LevelInfo, "redmux: master switched",
+			slog.String("master", w.s.master), slog.String("old", old), slog.String("new", addr))
+	}
 }

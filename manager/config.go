@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"time"
 
@@ -71,6 +72,12 @@ type Config struct {
 	StallTimeout, PingTimeout time.Duration
 	// HandshakeTimeout bounds the handshake after the dial.
 	HandshakeTimeout time.Duration
+	// Logger, if set, receives the manager's events (see log.go): the
+	// first connection, a connection lost, each failed reconnect attempt,
+	// the reconnect, a stall, and a handshake refused (on a dedicated
+	// connection, from Dial, too). It is called from the manager's
+	// goroutines. nil logs nothing and costs nothing.
+	Logger *slog.Logger
 }
 
 // check reports the first field a caller left unresolved: the manager

@@ -248,6 +248,10 @@ func (c *Conn) Interrupt() {
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
 
+// Addr is the server's address: Config.Addr, or the address reached with
+// Config.AddrFromConn.
+func (c *Conn) Addr() string { return c.addr }
+
 // Send writes cmd without reading anything, within timeout: for a
 // connection whose replies one goroutine reads with Receive while others
 // send (a pub/sub subscription). It may run concurrently with Receive, not

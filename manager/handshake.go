@@ -78,7 +78,11 @@ func connect(ctx context.Context, cfg Config, bytesIn *atomic.Uint64) (*session,
 	defer cancel()
 	if err := handshake(hsCtx, s, cfg.Handshake); err != nil {
 		_ = nc.Close()
-		return nil, &ConnError{Op: "handshake", Addr: addr, Err: explainHandshake(err)}
+		err = &ConnError{Op: "handshake", Addr: addr, Err: explainHandshake(err)}
+		if ctx.Err() == nil { // not cut short by the caller or by shutdown
+			logHandshakeFailed(cfg.Logger, addr, err)
+		}
+		return nil, err
 	}
 	return s, nil
 }

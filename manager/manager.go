@@ -109,6 +109,7 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m.life, m.endLife = context.WithCancel(context.Background())
+	m.logConnected(s)
 	m.start(s)
 	go m.run(s)
 	go m.watch()

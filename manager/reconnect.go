@@ -12,16 +12,19 @@ import (
 // failing queued requests at once with a *ConnError whose Sent is false
 // (nothing queued here was written), which the pool sends to another
 // manager. The pool sends no new requests to a manager that is down. It
-// returns nil when shutdown begins first.
-func (m *Manager) reconnect(cause error) *session {
+// returns nil when shutdown begins first. lost is what ended the session.
+func (m *Manager) reconnect(lost error) *session {
 	m.current.Store(nil)
-	backoff := m.backoff // 0 unless the session that died never answered anything
+	out := outage{cause: lost, since: time.Now()}
+	cause, backoff := lost, m.backoff // 0 unless the session that died never answered anything
+	wait := jitter(backoff)
 	for {
 		last := cause
 		m.lastErr.Store(&last)
-		if !m.waitDown(cause, backoff) {
+		if !m.waitDown(cause, wait) {
 			return nil
 		}
+		out.attempts++
 		redials := m.redials.Load()
 		r, live := m.dial(cause)
 		if !live {
@@ -31,23 +34,41 @@ func (m *Manager) reconnect(cause error) *session {
 			// Reconnect was called during the dial, which may have reached
 			// the server being left: dial again, at once.
 			_ = r.s.nc.Close()
-			cause, backoff = &ConnError{Op: "connect", Addr: m.cfg.Addr, Err: errRedialed}, 0
+			cause, backoff, wait = &ConnError{Op: "connect", Addr: m.cfg.Addr, Err: errRedialed}, 0, 0
 			continue
 		}
-		if s := r.s; r.err == nil {
-			m.stats.reconnects.Add(1)
-			// A server that accepts and drops at once (maxclients, a
-			// proxy with no backend) must not get a reconnect storm: the
-			// backoff restarts only once a session has answered.
-			m.backoff = nextBackoff(backoff, m.cfg.BackoffMin, m.cfg.BackoffMax)
-			m.start(s)
-			if m.cfg.OnReconnect != nil {
-				m.cfg.OnReconnect()
-			}
-			return s
+		if r.err == nil {
+			m.resume(r.s, backoff, out)
+			return r.s
 		}
 		cause = r.err
 		backoff = nextBackoff(backoff, m.cfg.BackoffMin, m.cfg.BackoffMax)
+		wait = jitter(backoff)
+		m.logAttemptFailed(out.attempts, cause, wait)
+	}
+}
+
+// outage is what a reconnect reports once it is over: what ended the
+// connection, when, and how many dials it took to replace it.
+type outage struct {
+	cause    error
+	since    time.Time
+	attempts int
+}
+
+// resume makes s, the connection that ends out, the current one. The
+// reconnect is logged before it is counted: whoever sees the count sees
+// the record too.
+func (m *Manager) resume(s *session, backoff time.Duration, out outage) {
+	m.logReconnected(s, out)
+	m.stats.reconnects.Add(1)
+	// A server that accepts and drops at once (maxclients, a proxy with
+	// no backend) must not get a reconnect storm: the backoff restarts
+	// only once a session has answered.
+	m.backoff = nextBackoff(backoff, m.cfg.BackoffMin, m.cfg.BackoffMax)
+	m.start(s)
+	if m.cfg.OnReconnect != nil {
+		m.cfg.OnReconnect()
 	}
 }
 
@@ -97,11 +118,11 @@ func (m *Manager) discard(r dialResult) {
 // because Reconnect was called while it was being made.
 var errRedialed = errors.New("reconnecting: the connection was made before a reconnect was asked for")
 
-// waitDown waits d, failing queued requests with cause meanwhile. It
-// returns false if shutdown began, after failing what was left with
-// ErrClosed.
+// waitDown waits d (the backoff with its jitter drawn), failing queued
+// requests with cause meanwhile. It returns false if shutdown began, after
+// failing what was left with ErrClosed.
 func (m *Manager) waitDown(cause error, d time.Duration) bool {
-	timer := time.NewTimer(jitter(d))
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
 		select {

@@ -51,7 +51,7 @@ func (m *Manager) watch() {
 			if quietSince.IsZero() {
 				quietSince = now
 			} else if now.Sub(quietSince) >= m.cfg.StallTimeout {
-				m.probe(s)
+				m.probe(s, quietSince)
 				last, quietSince = m.progress(s), time.Time{}
 			}
 		}
@@ -71,8 +71,9 @@ func (m *Manager) progress(s *session) progress {
 
 // probe sends a PING through the manager and kills s if it does not come
 // back within PingTimeout and nothing at all was received meanwhile: the
-// PING may wait behind a long reply that is still arriving.
-func (m *Manager) probe(s *session) {
+// PING may wait behind a long reply that is still arriving. quietSince is
+// when the detector first found s making no progress.
+func (m *Manager) probe(s *session, quietSince time.Time) {
 	before := m.stats.bytesIn.Load()
 	ctx, cancel := context.WithTimeout(m.life, m.cfg.PingTimeout)
 	defer cancel()
@@ -80,6 +81,7 @@ func (m *Manager) probe(s *session) {
 	req.Cmd = append(req.Cmd, pingCommand...)
 	_, err := m.do(ctx, req)
 	if errors.Is(err, context.DeadlineExceeded) && m.stats.bytesIn.Load() == before && !s.killed() {
+		m.logStalled(s, time.Since(quietSince)) // before the count and the kill: whoever sees them sees it
 		m.stats.stalls.Add(1)
 		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: ErrStalled})
 	}

@@ -31,6 +31,7 @@ func (m *Manager) run(s *session) {
 		if m.healthy.Load() {
 			m.backoff = 0
 		}
+		m.logLost(s)
 		s = m.reconnect(s.cause)
 	}
 }
