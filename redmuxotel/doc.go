@@ -24,7 +24,9 @@
 // operations (semantic conventions v1.43.0, the stable database attributes):
 // kind Client, named after db.operation.name, with db.system.name "redis",
 // server.address and server.port (parsed from the address the command went
-// to; a unix socket path is server.address alone). A command alone is
+// to; a unix socket path is server.address alone). On a ClusterClient that
+// address is the node's that served the call, not the configured seed
+// address the conventions prefer, which a hook does not see. A command alone is
 // named after its command ("GET"). A pipeline is one span named "PIPELINE",
 // or "PIPELINE GET" when all its commands are GETs, with
 // db.operation.batch.size; a pipeline of one command is modelled as that
