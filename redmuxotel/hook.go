@@ -55,13 +55,11 @@ type instrumenter struct {
 func Hook(opts ...Option) redmux.Hook {
 	cfg := newConfig(opts)
 	in := &instrumenter{
-		tracer: cfg.tracerProvider.Tracer(ScopeName,
-			trace.WithInstrumentationVersion(Version), trace.WithSchemaURL(semconv.SchemaURL)),
+		tracer:    cfg.tracerProvider.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL)),
 		addrs:     addrCache{extra: cfg.attrs},
 		queryText: cfg.queryText,
 	}
-	meter := cfg.meterProvider.Meter(ScopeName,
-		metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
+	meter := cfg.meterProvider.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
 	var err error
 	if in.duration, err = meter.Float64Histogram(MetricOperationDuration,
 		metric.WithDescription("Duration of database client operations."),

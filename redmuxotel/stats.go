@@ -89,8 +89,7 @@ func ObserveStats(s StatsSource, opts ...Option) (stop func() error, err error) 
 		return nil, errors.New("redmuxotel: ObserveStats: nil StatsSource")
 	}
 	cfg := newConfig(opts)
-	meter := cfg.meterProvider.Meter(ScopeName,
-		metric.WithInstrumentationVersion(Version), metric.WithSchemaURL(semconv.SchemaURL))
+	meter := cfg.meterProvider.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
 	o := &statsObserver{src: s, attrs: cfg.attrs}
 	if err := o.instruments(meter); err != nil {
 		return nil, err
