@@ -114,7 +114,10 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 			RedialOn:         c.redialOn(),
 			OnPush:           c.OnPush,
 			OnReconnect:      c.onReconnect,
-			Logger:           c.Logger,
+			// One P: the reader goroutine's hand-off costs little, and
+			// passing the role around more (BENCHMARKS.md).
+			CallerReads: runtime.GOMAXPROCS(0) > 1,
+			Logger:      c.Logger,
 		},
 	}
 }

@@ -70,6 +70,13 @@ type Config struct {
 	// the connection is declared dead. A StallTimeout of 0 turns stall
 	// detection off.
 	StallTimeout, PingTimeout time.Duration
+	// CallerReads lets a caller alone on the manager read its own reply on
+	// its own goroutine instead of waiting for the reader goroutine to hand
+	// it over (readrole.go). It pays with more than one P (GOMAXPROCS): the
+	// root package sets it then.
+	CallerReads bool
+	// readerIdle overrides readerIdleCheck, for tests.
+	readerIdle time.Duration
 	// HandshakeTimeout bounds the handshake after the dial.
 	HandshakeTimeout time.Duration
 	// Logger, if set, receives the manager's events (see log.go): the

@@ -185,10 +185,15 @@ func (c *Conn) watchReads(ctx context.Context) *deadlineWatch {
 }
 
 func (c *Conn) watchWith(ctx context.Context, setDeadline func(time.Time) error) *deadlineWatch {
-	w := &deadlineWatch{nc: c.nc, set: setDeadline}
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = setDeadline(deadline)
 	}
+	return newDeadlineWatch(ctx, c.nc, setDeadline)
+}
+
+// newDeadlineWatch sets a past deadline with set when ctx ends, until stop.
+func newDeadlineWatch(ctx context.Context, nc net.Conn, set func(time.Time) error) *deadlineWatch {
+	w := &deadlineWatch{nc: nc, set: set}
 	w.unwatch = context.AfterFunc(ctx, func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()

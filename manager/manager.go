@@ -202,37 +202,46 @@ func (m *Manager) send(ctx context.Context, req *Request, op string) (kept bool)
 		req.fail(fmt.Errorf("redmux: empty request (%d bytes, %d replies expected)", len(req.Cmd), req.Replies))
 		return true
 	}
-	if err := m.enqueue(ctx, req); err != nil {
+	s, ownRead, err := m.enqueue(ctx, req)
+	if err != nil {
 		req.fail(err)
 		return true
+	}
+	if ownRead {
+		m.readOwn(ctx, s, req)
 	}
 	return wait(ctx, req)
 }
 
 // enqueue hands req to the writer, waiting no longer than ctx. A request
 // that finds the manager nearly idle is written at once on the caller's own
-// goroutine (see writeDirect).
-func (m *Manager) enqueue(ctx context.Context, req *Request) error {
+// goroutine (see writeDirect); ownRead then says that the caller, alone on
+// the manager, holds the reader role of s and reads its own reply
+// (readOwn).
+func (m *Manager) enqueue(ctx context.Context, req *Request) (s *session, ownRead bool, err error) {
 	m.enqueuers.Add(1)
 	defer m.enqueuers.Add(-1)
 	if m.closing.Load() {
-		return ErrClosed
+		return nil, false, ErrClosed
 	}
 	req.ctxDone = ctx.Done()
-	if m.load.Add(1) <= maxDirectLoad && m.writeDirect(req) {
-		return nil
+	if load := m.load.Add(1); load <= maxDirectLoad {
+		alone := load == 1 && req.Replies == 1 && m.cfg.CallerReads
+		if s, ownRead, ok := m.writeDirect(req, alone); ok {
+			return s, ownRead, nil
+		}
 	}
 	select {
 	case m.queue <- req:
-		return nil
+		return nil, false, nil
 	default:
 	}
 	select {
 	case m.queue <- req:
-		return nil
+		return nil, false, nil
 	case <-ctx.Done():
 		m.load.Add(-1)
-		return ctx.Err()
+		return nil, false, ctx.Err()
 	}
 }
 
@@ -255,19 +264,22 @@ const maxDirectBytes = 4 << 10
 // it with. It reports false, having done nothing, unless the writer is
 // idle, nothing is queued, the FIFO has room and little is unanswered (see
 // maxDirectBytes); the request then takes the queue. It never blocks: the
-// caller's context is not watched here.
-func (m *Manager) writeDirect(req *Request) bool {
+// caller's context is not watched here. With alone, a caller that finds
+// nothing outstanding takes the reader role before it pushes (ownRead):
+// it will read its own reply.
+func (m *Manager) writeDirect(req *Request, alone bool) (s *session, ownRead, ok bool) {
 	if !m.writeMu.TryLock() {
-		return false
+		return nil, false, false
 	}
 	defer m.writeMu.Unlock()
-	s := m.current.Load()
+	s = m.current.Load()
 	if s == nil || s.killed() || len(m.queue) > 0 || !s.hasRoom() ||
 		s.pendingBytes.Load()+int64(len(req.Cmd)) > maxDirectBytes {
-		return false // under writeMu only we push, so the FIFO's room stays
+		return nil, false, false // under writeMu only we push, so the FIFO's room stays
 	}
+	ownRead = alone && s.unanswered.Load() == 0 && s.casRole(roleUnowned, roleCaller)
 	m.wbuf = m.flush(s, m.appendRequest(s, m.wbuf[:0], req))
-	return true
+	return s, ownRead, true
 }
 
 // wait waits for req's outcome, or for ctx to end. It reports false when

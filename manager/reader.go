@@ -1,6 +1,9 @@
 package manager
 
 import (
+	"cmp"
+	"time"
+
 	"github.com/redmux/redmux/resp"
 )
 
@@ -12,43 +15,23 @@ import (
 // reply Config.RedialOn objects to, as its request is answered.
 func (m *Manager) readLoop(s *session) {
 	defer close(s.readerDone)
+	idle := time.NewTimer(readerIdleCheck)
+	idle.Stop()
 	var cur *Request // the entry being answered; a pipeline may take several replies
 	var redial error // Config.RedialOn's cause, acted on once cur is answered
 	for {
+		if m.cfg.CallerReads && cur == nil && s.unanswered.Load() == 0 && (m.load.Load() == 0 || s.killed()) {
+			// Idle: a caller alone may read its own reply meanwhile. With
+			// callers on their way in, reading on is cheaper.
+			s.parkReader(idle, cmp.Or(m.cfg.readerIdle, readerIdleCheck))
+		}
 		v, err := s.rd.ReadValue()
 		if err != nil {
 			s.kill(&ConnError{Op: "read", Addr: s.addr, Err: err})
 			break
 		}
-		if v.Type() == resp.TypePush {
-			m.deliverPush(v)
-			continue
-		}
-		if cur == nil {
-			if cur = m.popFront(s); cur == nil {
-				s.kill(&ConnError{Op: "read", Addr: s.addr, Err: errUnexpectedReply})
-				break
-			}
-		}
-		cur.addReply(v)
-		if redial == nil {
-			redial = m.redialCause(v)
-		}
-		if len(cur.replies) < cur.Replies {
-			continue
-		}
-		if redial != nil {
-			// Before the answer: its caller, or the pool resending it,
-			// must find this connection gone.
-			s.kill(&ConnError{Op: "read", Addr: s.addr, Err: redial})
-		}
-		m.finishEntry(s, cur)
-		cur = nil
-		if redial != nil {
-			// The answer marked the session healthy: a server answering
-			// so at every connect must be redialed with backoff, not in
-			// a loop.
-			m.healthy.Store(false)
+		var stop bool
+		if cur, stop = m.accept(s, v, cur, &redial); stop {
 			break
 		}
 	}
@@ -56,6 +39,46 @@ func (m *Manager) readLoop(s *session) {
 		// A pipeline cut short: it leaves by teardown, like the rest.
 		m.settle(cur, s.failure(cur, true)) // its replies had begun
 	}
+}
+
+// accept takes one value read on s: a push goes to OnPush; a reply joins
+// cur, the entry at the FIFO's front, which is answered once all its
+// replies are in. It returns the entry still being answered (nil when none
+// is), and stop when the session was killed: for a reply nobody asked for
+// (invariant 8), or one Config.RedialOn objects to, once its entry is
+// answered. The reader goroutine and a caller reading its own reply share
+// it.
+func (m *Manager) accept(s *session, v resp.Value, cur *Request, redial *error) (next *Request, stop bool) {
+	if v.Type() == resp.TypePush {
+		m.deliverPush(v)
+		return cur, false
+	}
+	if cur == nil {
+		if cur = m.popFront(s); cur == nil {
+			s.kill(&ConnError{Op: "read", Addr: s.addr, Err: errUnexpectedReply})
+			return nil, true
+		}
+	}
+	cur.addReply(v)
+	if *redial == nil {
+		*redial = m.redialCause(v)
+	}
+	if len(cur.replies) < cur.Replies {
+		return cur, false
+	}
+	if *redial != nil {
+		// Before the answer: its caller, or the pool resending it, must
+		// find this connection gone.
+		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: *redial})
+	}
+	m.finishEntry(s, cur)
+	if *redial != nil {
+		// The answer marked the session healthy: a server answering so at
+		// every connect must be redialed with backoff, not in a loop.
+		m.healthy.Store(false)
+		return nil, true
+	}
+	return nil, false
 }
 
 // finishEntry completes cur, whose replies are all in, and does the

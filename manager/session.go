@@ -47,6 +47,11 @@ type session struct {
 	// then signals slotFreed (buffered for one) after each completion.
 	slotWanted atomic.Bool
 	slotFreed  chan struct{}
+
+	// role says who reads replies (a readRole); readerWake wakes the
+	// reader goroutine when the role is handed to it. See readrole.go.
+	role       atomic.Int32
+	readerWake chan struct{}
 }
 
 func newSession(addr string, nc net.Conn, cfg Config, bytesIn *atomic.Uint64) *session {
@@ -59,6 +64,7 @@ func newSession(addr string, nc net.Conn, cfg Config, bytesIn *atomic.Uint64) *s
 		readerDone: make(chan struct{}),
 		drained:    make(chan struct{}),
 		slotFreed:  make(chan struct{}, 1),
+		readerWake: make(chan struct{}, 1),
 	}
 }
 

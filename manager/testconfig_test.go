@@ -43,5 +43,8 @@ func testConfig(cfg Config) Config {
 	orInt(&cfg.MaxInFlight, 4096)
 	orInt(&cfg.MaxBatchBytes, 64<<10)
 	cfg.Limits = cfg.Limits.Resolved()
+	// Callers read their own replies whenever they can, as with more
+	// than one P: every test exercises the hand-over of the reader role.
+	cfg.CallerReads = true
 	return cfg
 }

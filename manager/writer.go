@@ -111,6 +111,7 @@ func (m *Manager) appendRequest(s *session, buf []byte, req *Request) []byte {
 	s.pushed++
 	req.seq = s.pushed
 	s.inflight <- req // never blocks: hasRoom held, and only the writeMu holder pushes
+	s.giveToReader()  // a pushed entry always has a reader (readrole.go)
 	return buf
 }
 
