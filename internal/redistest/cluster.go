@@ -650,7 +650,10 @@ func (c *Cluster) MigrateSlot(ctx context.Context, slot int, to *Server, batch i
 		if len(keys) == 0 {
 			break
 		}
-		args := []string{"MIGRATE", "127.0.0.1", strconv.Itoa(to.Port), "", "0", migrateTimeout}
+		// REPLACE: after failovers the target may hold a stale copy of a
+		// key (asynchronous replication); the source owns the slot, so its
+		// value wins, as redis-cli --cluster reshard --cluster-replace does.
+		args := []string{"MIGRATE", "127.0.0.1", strconv.Itoa(to.Port), "", "0", migrateTimeout, "REPLACE"}
 		if c.password != "" {
 			args = append(args, "AUTH", c.password)
 		}
