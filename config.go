@@ -153,7 +153,8 @@ type Config struct {
 
 	// OnPush, if set, receives the RESP3 push frames that are not pub/sub
 	// messages (client-side caching invalidations, for instance). It runs
-	// on a connection's reader goroutine (or, on a dedicated connection,
+	// on the goroutine reading the connection's replies (its reader
+	// goroutine, or a caller alone reading its own; on a dedicated connection,
 	// the goroutine calling it) and must not block. The Value is the
 	// callback's to keep. Shared connections receive pushes only from
 	// server features that push unasked; commands that ask for them

@@ -47,7 +47,7 @@
 //
 // With RESP3, Config.OnPush receives the push frames that arrive on the
 // shared connections outside any reply; a push never completes a request.
-// It runs on a connection's reader goroutine and must not block. Pub/sub
+// It runs on the goroutine reading the replies and must not block. Pub/sub
 // messages never reach it: they are read with DedicatedConn.Receive, and a
 // DedicatedConn.Do that meets one before its reply keeps it for Receive;
 // other pushes met there (CLIENT TRACKING invalidations) go to OnPush.

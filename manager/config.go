@@ -49,7 +49,9 @@ type Config struct {
 	// up to BackoffMax, each wait drawn at random from its upper half.
 	BackoffMin, BackoffMax time.Duration
 	// OnPush, if set, receives RESP3 push frames, which never answer a
-	// request. It runs on the reader goroutine and must not block.
+	// request. It runs on whichever goroutine reads replies: the reader
+	// goroutine, or a caller reading its own (CallerReads). It must not
+	// block or panic.
 	OnPush func(resp.Value)
 	// RedialOn, if set, is shown every error reply the reader receives on
 	// a manager's connection. A non-nil result ends that connection once
@@ -58,7 +60,7 @@ type Config struct {
 	// connection reaches the wrong server, such as a demoted master's
 	// -READONLY. Such a reply must mean that the command was refused, not
 	// run: the pool sends a single command so answered once more. It runs
-	// on the reader goroutine and must not block. Dedicated connections
+	// as OnPush does and must not block. Dedicated connections
 	// (Dial) do not use it.
 	RedialOn func(resp.Value) error
 	// OnReconnect, if set, is called after the manager has replaced a lost

@@ -277,7 +277,7 @@ func (m *Manager) writeDirect(req *Request, alone bool) (s *session, ownRead, ok
 		s.pendingBytes.Load()+int64(len(req.Cmd)) > maxDirectBytes {
 		return nil, false, false // under writeMu only we push, so the FIFO's room stays
 	}
-	ownRead = alone && s.unanswered.Load() == 0 && s.casRole(roleUnowned, roleCaller)
+	ownRead = alone && s.deadlines && s.unanswered.Load() == 0 && s.casRole(roleUnowned, roleCaller)
 	m.wbuf = m.flush(s, m.appendRequest(s, m.wbuf[:0], req))
 	return s, ownRead, true
 }

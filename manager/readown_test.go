@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -159,4 +160,106 @@ func TestStallDuringOwnReadIsDetected(t *testing.T) {
 	if !errors.As(r.err, &ce) || !errors.Is(r.err, ErrStalled) {
 		t.Fatalf("got %v, want a *ConnError caused by ErrStalled", r.err)
 	}
+}
+
+// Regression tests for defects a review found in the first version of
+// reading one's own reply.
+
+// A callback that panicked on a caller reading its own reply (recovered by
+// the caller's code, as net/http does) left the role with a caller that was
+// gone: nobody read again, and Shutdown hung.
+func TestRegressionPanickingCallbackDuringOwnReadWedgedTheManager(t *testing.T) {
+	srv := newServer(t)
+	m := newFaultManager(t, srv, Config{readerIdle: time.Minute, OnPush: func(resp.Value) { panic("a bug in OnPush") }})
+	sc := srv.Accept(t)
+	waitIdle(t, m)
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		_, _ = m.do(testContext(t), newCmd("GET", "k"))
+	}()
+	sc.Expect(t, "GET", "k")
+	waitReadingOwnReply(t)
+	sc.Reply(t, resp.PushOf(bulk("invalidate"), resp.ArrayOf(bulk("k"))))
+	if p := testwait.WaitFor(t, done, "the panic to reach the caller"); p == nil {
+		t.Fatal("OnPush's panic did not reach the caller")
+	}
+	again := srv.Accept(t) // the connection whose reader was lost is replaced
+	testwait.Eventually(t, "the manager to be connected again", m.Connected)
+	next := goDo(testContext(t), m, "GET", "j")
+	again.Expect(t, "GET", "j")
+	again.Reply(t, bulk("J"))
+	wantString(t, await(t, next), "J")
+}
+
+// A caller reading its own reply ignored its context once the first byte
+// had arrived: a reply that stalled, or trickled in, held it past its
+// deadline.
+func TestRegressionOwnReadIgnoredTheContextOnceTheReplyBegan(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stall time.Duration
+	}{{"stall detection off", -1}, {"reply trickling in", 200 * time.Millisecond}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t)
+			m := newFaultManager(t, srv, Config{readerIdle: time.Minute, StallTimeout: tc.stall, PingTimeout: 100 * time.Millisecond})
+			sc := srv.Accept(t)
+			waitIdle(t, m)
+			ctx, cancel := context.WithTimeout(testContext(t), 100*time.Millisecond)
+			defer cancel()
+			got := goDo(ctx, m, "GET", "k")
+			sc.Expect(t, "GET", "k")
+			waitReadingOwnReply(t)
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() { // the reply begins, then dribbles a byte at a time
+				_ = sc.SendRaw("$100\r\nabc")
+				for range 100 {
+					select {
+					case <-stop:
+						return
+					case <-time.After(30 * time.Millisecond):
+					}
+					_ = sc.SendRaw("x")
+				}
+			}()
+			start := time.Now()
+			wantErr(t, await(t, got), context.DeadlineExceeded)
+			if took := time.Since(start); took > time.Second {
+				t.Fatalf("a 100ms context returned after %v", took)
+			}
+		})
+	}
+}
+
+// noDeadlineConn is a connection that takes no read deadline, as some
+// tunnels' connections are.
+type noDeadlineConn struct{ net.Conn }
+
+func (noDeadlineConn) SetReadDeadline(time.Time) error { return errors.New("deadlines not supported") }
+
+// On a connection without read deadlines, a caller reading its own reply
+// could not be interrupted: its context was ignored until the reply came.
+// Such connections now leave reading to the reader goroutine.
+func TestRegressionOwnReadIgnoredTheContextWithoutReadDeadlines(t *testing.T) {
+	srv := newServer(t)
+	cfg := Config{readerIdle: time.Minute, StallTimeout: -1, Addr: testAddr,
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := srv.Dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return noDeadlineConn{c}, nil
+		}}
+	nd, err := New(testContext(t), testConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nd.Shutdown(time.Now()); testwait.WaitFor(t, nd.Done(), "the manager to stop") })
+	sc := srv.Accept(t)
+	ctx, cancel := context.WithTimeout(testContext(t), 100*time.Millisecond)
+	defer cancel()
+	got := goDo(ctx, nd, "GET", "k")
+	sc.Expect(t, "GET", "k")
+	wantErr(t, await(t, got), context.DeadlineExceeded) // no reply ever comes
 }

@@ -71,7 +71,7 @@ func (s *session) handBack() {
 // reader goroutine if entries were pushed meanwhile.
 func (s *session) letGo() {
 	s.casRole(roleCaller, roleUnowned)
-	if s.unanswered.Load() > 0 {
+	if s.unanswered.Load() > 0 || s.killed() { // a dead session's reader must end now
 		s.giveToReader()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redmux/redmux/resp"
 )
@@ -52,6 +53,10 @@ type session struct {
 	// reader goroutine when the role is handed to it. See readrole.go.
 	role       atomic.Int32
 	readerWake chan struct{}
+	// deadlines: the connection takes read deadlines, by which a caller
+	// reading its own reply honours its context; without them callers
+	// never read their own.
+	deadlines bool
 }
 
 func newSession(addr string, nc net.Conn, cfg Config, bytesIn *atomic.Uint64) *session {
@@ -65,6 +70,7 @@ func newSession(addr string, nc net.Conn, cfg Config, bytesIn *atomic.Uint64) *s
 		drained:    make(chan struct{}),
 		slotFreed:  make(chan struct{}, 1),
 		readerWake: make(chan struct{}, 1),
+		deadlines:  nc.SetReadDeadline(time.Time{}) == nil,
 	}
 }
 
