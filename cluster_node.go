@@ -175,10 +175,7 @@ func (n *clusterNode) retire(stop <-chan struct{}) {
 // close closes the node's Client, if any, and refuses new dials.
 func (n *clusterNode) close() {
 	n.mu.Lock()
-	c := n.client
-	n.client, n.closed = nil, true
+	n.closed = true
 	n.mu.Unlock()
-	if c != nil {
-		_ = c.Close()
-	}
+	n.hangUp()
 }

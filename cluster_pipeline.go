@@ -26,16 +26,16 @@ func (c *ClusterClient) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, e
 	if len(cmds) == 0 {
 		return nil, nil
 	}
-	var buf []byte
-	ends := make([]int, 0, len(cmds))
-	for _, entry := range cmds {
-		var err error
-		if buf, _, err = appendSharedEntry(buf, entry); err != nil {
-			return nil, err
-		}
-		ends = append(ends, len(buf))
+	req, err := pipelineRequest(cmds)
+	if err != nil {
+		return nil, err
 	}
-	return c.shared.pipeline(ctx, buf, ends)
+	defer req.Release()
+	ends, err := splitCommands(req.Cmd)
+	if err != nil {
+		return nil, err
+	}
+	return c.shared.pipeline(ctx, req.Cmd, ends)
 }
 
 // RunBatch runs b's commands as Pipeline does, split by node, and fills

@@ -26,6 +26,17 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 	if len(cmds) == 0 {
 		return nil, nil
 	}
+	req, err := pipelineRequest(cmds)
+	if err != nil {
+		return nil, err
+	}
+	return c.doMulti(ctx, req)
+}
+
+// pipelineRequest encodes the entries of a Pipeline as one request of
+// len(cmds) commands, read-only if every command is. Client and
+// ClusterClient share it.
+func pipelineRequest(cmds [][]any) (*manager.Request, error) {
 	req := manager.NewRequest()
 	req.ReadOnly = true
 	for _, entry := range cmds {
@@ -38,7 +49,7 @@ func (c *Client) Pipeline(ctx context.Context, cmds ...[]any) ([]Value, error) {
 		req.ReadOnly = req.ReadOnly && isReadOnly(name)
 	}
 	req.Replies = len(cmds)
-	return c.doMulti(ctx, req)
+	return req, nil
 }
 
 // appendSharedEntry encodes one entry of Pipeline or Multi, refusing what

@@ -141,9 +141,12 @@ func StartClusterT(tb testing.TB, masters, replicasPerMaster int, extraArgs ...s
 }
 
 // Addrs returns the address of every node, in the order of Nodes.
-func (c *Cluster) Addrs() []string {
-	addrs := make([]string, len(c.Nodes))
-	for i, s := range c.Nodes {
+func (c *Cluster) Addrs() []string { return addrsOf(c.Nodes) }
+
+// addrsOf returns the address of each server, in order.
+func addrsOf(servers []*Server) []string {
+	addrs := make([]string, len(servers))
+	for i, s := range servers {
 		addrs[i] = s.Addr
 	}
 	return addrs
@@ -151,14 +154,7 @@ func (c *Cluster) Addrs() []string {
 
 // Stop kills every node the cluster started (each by its own pid) and
 // removes their directories. It may be called more than once.
-func (c *Cluster) Stop() {
-	var wg sync.WaitGroup
-	for _, s := range c.Nodes {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.Stop() }()
-	}
-	wg.Wait()
-}
+func (c *Cluster) Stop() { stopAll(c.Nodes) }
 
 // mastersFirst orders Nodes as documented, masters before replicas,
 // whatever order redis-cli chose.

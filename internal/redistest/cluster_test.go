@@ -263,14 +263,6 @@ func TestStartClusterWithoutRedisCLI(t *testing.T) {
 	}
 }
 
-func addrsOf(servers []*Server) []string {
-	out := make([]string, len(servers))
-	for i, s := range servers {
-		out[i] = s.Addr
-	}
-	return out
-}
-
 // alive reports whether a process with this pid exists (and is not a
 // zombie: the harness reaps its children).
 func alive(pid int) bool {

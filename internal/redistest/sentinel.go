@@ -291,13 +291,7 @@ func (s *Sentinels) replicasOnline(ctx context.Context) error {
 }
 
 // SentinelAddrs returns the sentinels' addresses.
-func (s *Sentinels) SentinelAddrs() []string {
-	addrs := make([]string, len(s.Sentinels))
-	for i, sen := range s.Sentinels {
-		addrs[i] = sen.Addr
-	}
-	return addrs
-}
+func (s *Sentinels) SentinelAddrs() []string { return addrsOf(s.Sentinels) }
 
 // Stop kills every process the set started (the sentinels first, so they
 // do not react to the others going) and removes their directories. It may
@@ -307,6 +301,7 @@ func (s *Sentinels) Stop() {
 	stopAll(append([]*Server{s.Master}, s.Replicas...))
 }
 
+// stopAll stops servers in parallel, skipping nil ones.
 func stopAll(servers []*Server) {
 	var wg sync.WaitGroup
 	for _, srv := range servers {
