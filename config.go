@@ -10,7 +10,7 @@ import (
 
 // Config configures a Client. Zero values mean the defaults. New rejects a
 // negative value, or one past its field's upper bound, with a *ConfigError
-// naming the field: Managers 1024, DB 2^31-1, every duration 24h,
+// naming the field: Managers and MaxManagers 1024, DB 2^31-1, every duration 24h,
 // QueueLen and MaxInFlight 2^20, MaxBatchBytes 64 MiB, MaxDedicated 65536,
 // Limits.MaxBulkLen 4 GiB, Limits.MaxAggregateLen 2^31, Limits.MaxDepth
 // 1024.
@@ -20,9 +20,20 @@ type Config struct {
 	Addr string
 	// Network is "tcp" (the default) or "unix".
 	Network string
-	// Managers is the number of connection managers, each owning one TCP
-	// connection. 0 means DefaultManagers().
+	// Managers is the number of connection managers New dials, each
+	// owning one TCP connection, kept for the client's life. 0 means
+	// DefaultManagers(), or MaxManagers if that is smaller.
 	Managers int
+	// MaxManagers bounds the managers the client may run. Beyond
+	// Managers, the client opens more connections one at a time, in the
+	// background, while every manager it has is busy and fewer than
+	// MaxManagers requests are outstanding: at low concurrency a
+	// connection per request answers sooner than a shared pipeline, while
+	// at high concurrency batching on a few connections costs less. Once
+	// opened they stay until Close. 0 means DefaultMaxManagers when
+	// Managers is 0, and Managers otherwise (exactly Managers
+	// connections). A value below Managers is a *ConfigError.
+	MaxManagers int
 
 	// Username and Password authenticate every connection when Password
 	// is set (Username empty means the default user): inside HELLO, or

@@ -21,6 +21,8 @@ func TestConfigRejectsInvalidFieldsByName(t *testing.T) {
 	}{
 		{"Addr", redmux.Config{}},
 		{"Managers", redmux.Config{Addr: "x:1", Managers: -1}},
+		{"MaxManagers", redmux.Config{Addr: "x:1", MaxManagers: -1}},
+		{"MaxManagers", redmux.Config{Addr: "x:1", Managers: 4, MaxManagers: 2}},
 		{"QueueLen", redmux.Config{Addr: "x:1", QueueLen: -5}},
 		{"MaxInFlight", redmux.Config{Addr: "x:1", MaxInFlight: -1}},
 		{"ShutdownTimeout", redmux.Config{Addr: "x:1", ShutdownTimeout: -time.Second}},
@@ -49,6 +51,7 @@ func TestConfigRejectsHugeValuesByName(t *testing.T) {
 		{"MaxInFlight", func(c *redmux.Config) { c.MaxInFlight = huge }},
 		{"MaxDedicated", func(c *redmux.Config) { c.MaxDedicated = 1 << 31 }},
 		{"Managers", func(c *redmux.Config) { c.Managers = 1 << 20 }},
+		{"MaxManagers", func(c *redmux.Config) { c.MaxManagers = 1 << 20 }},
 		{"MaxBatchBytes", func(c *redmux.Config) { c.MaxBatchBytes = huge }},
 		{"DB", func(c *redmux.Config) { c.DB = huge }},
 		{"ShutdownTimeout", func(c *redmux.Config) { c.ShutdownTimeout = 1 << 62 }},

@@ -30,17 +30,38 @@ const (
 	DefaultMaxDedicated  = 16
 	// DefaultSubscriptionBuffer is Config.SubscriptionBuffer's default.
 	DefaultSubscriptionBuffer = 1024
+	// DefaultMaxManagers is Config.MaxManagers' default when Managers is
+	// 0 as well: up to 8 concurrent requests each get a connection of
+	// their own (see Config.MaxManagers and BENCHMARKS.md).
+	DefaultMaxManagers = 8
 	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
 	// more connections than this profitably (see BENCHMARKS.md).
 	maxDefaultManagers = 4
 )
 
-// DefaultManagers is the number of managers used when Config.Managers is
-// zero: GOMAXPROCS, at least 2 and at most 4. Automatic pipelining makes a
-// few connections enough to saturate a single-threaded server; more only
-// shrink each connection's batches (see BENCHMARKS.md for the measurement).
+// DefaultManagers is the number of managers New dials when Config.Managers
+// is zero: GOMAXPROCS, at least 2 and at most 4. Automatic pipelining makes
+// a few connections enough to saturate a single-threaded server; more only
+// shrink each connection's batches (see BENCHMARKS.md for the
+// measurement). At low concurrency the client opens more, up to
+// DefaultMaxManagers (see Config.MaxManagers).
 func DefaultManagers() int {
 	return min(max(runtime.GOMAXPROCS(0), 2), maxDefaultManagers)
+}
+
+// resolveManagers applies the defaults of Config.Managers and
+// Config.MaxManagers (validate has checked that a MaxManagers set with
+// Managers is not below it).
+func resolveManagers(managers, maxManagers int) (int, int) {
+	switch {
+	case managers != 0 && maxManagers == 0:
+		return managers, managers // set explicitly: exactly that many
+	case managers == 0 && maxManagers == 0:
+		return DefaultManagers(), DefaultMaxManagers
+	case managers == 0:
+		return min(DefaultManagers(), maxManagers), maxManagers
+	}
+	return managers, maxManagers
 }
 
 // resolved returns a copy of c, already validated, with every zero value
@@ -58,7 +79,7 @@ func (c Config) resolved() Config {
 		}
 		return v
 	}
-	c.Managers = orInt(c.Managers, DefaultManagers())
+	c.Managers, c.MaxManagers = resolveManagers(c.Managers, c.MaxManagers)
 	c.DialTimeout = or(c.DialTimeout, DefaultDialTimeout)
 	c.HandshakeTimeout = or(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.ReconnectWait = or(c.ReconnectWait, DefaultReconnectWait)
@@ -91,6 +112,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 	}
 	return pool.Config{
 		Managers:         c.Managers,
+		MaxManagers:      c.MaxManagers,
 		ShutdownTimeout:  c.ShutdownTimeout,
 		MaxDedicated:     c.MaxDedicated,
 		ReconnectWait:    c.ReconnectWait,

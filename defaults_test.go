@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/redmux/redmux/pool"
 )
 
@@ -41,6 +44,28 @@ func TestDefaultsResolvedOnce(t *testing.T) {
 	if pc.Managers != DefaultManagers() || pc.ReconnectWait != DefaultReconnectWait ||
 		pc.Manager.StallTimeout != DefaultStallTimeout || pc.Manager.QueueLen != DefaultQueueLen {
 		t.Errorf("poolConfig = %+v, want the defaults", pc)
+	}
+}
+
+// TestManagersResolveToAFixedOrAGrowingPool: left zero, the client dials
+// DefaultManagers and may grow to DefaultMaxManagers; Managers set alone
+// means exactly that many; MaxManagers alone caps both.
+func TestManagersResolveToAFixedOrAGrowingPool(t *testing.T) {
+	for _, tc := range []struct {
+		managers, maxManagers int
+		wantManagers, wantMax int
+	}{
+		{0, 0, DefaultManagers(), DefaultMaxManagers},
+		{3, 0, 3, 3},
+		{2, 6, 2, 6},
+		{0, 1, 1, 1},
+		{0, 16, DefaultManagers(), 16},
+	} {
+		c := Config{Addr: "127.0.0.1:1", Managers: tc.managers, MaxManagers: tc.maxManagers}
+		require.NoError(t, c.validate())
+		pc := c.resolved().poolConfig(new(atomic.Int32))
+		assert.Equal(t, tc.wantManagers, pc.Managers, "Managers %d, MaxManagers %d", tc.managers, tc.maxManagers)
+		assert.Equal(t, tc.wantMax, pc.MaxManagers, "Managers %d, MaxManagers %d", tc.managers, tc.maxManagers)
 	}
 }
 

@@ -9,6 +9,8 @@ type ManagerStats = manager.Stats
 
 // Stats is a snapshot of every manager behind a Client.
 type Stats struct {
+	// Managers has one entry per manager: first the Config.Managers ones
+	// New dialed, then those opened since, up to Config.MaxManagers.
 	Managers []ManagerStats
 	// Rerouted counts requests that were never sent when their
 	// connection failed and went to another connection.

@@ -25,6 +25,7 @@ import (
 //	protocol           2 or 3 (Config.Protocol)
 //	client_name        Config.ClientName
 //	managers           Config.Managers
+//	max_managers       Config.MaxManagers
 //	dial_timeout       Config.DialTimeout      durations: "500ms", "3s";
 //	handshake_timeout  Config.HandshakeTimeout a bare number is seconds
 //	command_timeout    Config.CommandTimeout
@@ -105,6 +106,7 @@ var urlKeys = map[string]func(cfg *Config, value string) error{
 	"protocol":          func(cfg *Config, v string) error { return parseInt(&cfg.Protocol, v) },
 	"client_name":       func(cfg *Config, v string) error { cfg.ClientName = v; return nil },
 	"managers":          func(cfg *Config, v string) error { return parseInt(&cfg.Managers, v) },
+	"max_managers":      func(cfg *Config, v string) error { return parseInt(&cfg.MaxManagers, v) },
 	"max_dedicated":     func(cfg *Config, v string) error { return parseInt(&cfg.MaxDedicated, v) },
 	"dial_timeout":      func(cfg *Config, v string) error { return parseDuration(&cfg.DialTimeout, v) },
 	"handshake_timeout": func(cfg *Config, v string) error { return parseDuration(&cfg.HandshakeTimeout, v) },

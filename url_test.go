@@ -19,8 +19,8 @@ func TestParseURL(t *testing.T) {
 		{"redis://:pw@10.0.0.1", redmux.Config{Addr: "10.0.0.1:6379", Password: "pw"}},
 		{"redis://[::1]:7000", redmux.Config{Addr: "[::1]:7000"}},
 		{"redis://", redmux.Config{Addr: "127.0.0.1:6379"}},
-		{"redis://h?db=2&protocol=2&client_name=svc&managers=3&max_dedicated=8", redmux.Config{
-			Addr: "h:6379", DB: 2, Protocol: 2, ClientName: "svc", Managers: 3, MaxDedicated: 8}},
+		{"redis://h?db=2&protocol=2&client_name=svc&managers=3&max_managers=6&max_dedicated=8", redmux.Config{
+			Addr: "h:6379", DB: 2, Protocol: 2, ClientName: "svc", Managers: 3, MaxManagers: 6, MaxDedicated: 8}},
 		{"redis://h?dial_timeout=250ms&command_timeout=2&handshake_timeout=1.5&reconnect_wait=1s&shutdown_timeout=3s", redmux.Config{
 			Addr: "h:6379", DialTimeout: 250 * time.Millisecond, CommandTimeout: 2 * time.Second,
 			HandshakeTimeout: 1500 * time.Millisecond, ReconnectWait: time.Second, ShutdownTimeout: 3 * time.Second}},

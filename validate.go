@@ -44,6 +44,7 @@ func (c Config) validate() error {
 		unit       string
 	}{
 		{"Managers", int64(c.Managers), limitManagers, ""},
+		{"MaxManagers", int64(c.MaxManagers), limitManagers, ""},
 		{"DB", int64(c.DB), limitDB, ""},
 		{"DialTimeout", int64(c.DialTimeout), int64(limitDuration), "duration"},
 		{"HandshakeTimeout", int64(c.HandshakeTimeout), int64(limitDuration), "duration"},
@@ -66,6 +67,9 @@ func (c Config) validate() error {
 		if err := checkRange(f.name, f.value, f.max, f.unit == "duration"); err != nil {
 			return err
 		}
+	}
+	if c.MaxManagers != 0 && c.MaxManagers < c.Managers {
+		return &ConfigError{Field: "MaxManagers", Reason: fmt.Sprintf("is %d; must be 0 or at least Managers (%d)", c.MaxManagers, c.Managers)}
 	}
 	return nil
 }

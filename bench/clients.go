@@ -123,13 +123,23 @@ func (r redmuxClient) Set(ctx context.Context, key string, value []byte) error {
 func (r redmuxClient) Close() { _ = r.c.Close() }
 
 func (r redmuxClient) Describe() string {
-	return fmt.Sprintf("redmux.Connect(ctx, addr), all defaults but the protocol noted: RESP%d, Managers=%d (DefaultManagers: GOMAXPROCS clamped to 2..4), "+
+	return fmt.Sprintf("redmux.Connect(ctx, addr), all defaults but the protocol noted: RESP%d, %d managers at the end of the run "+
+		"(dials DefaultManagers = GOMAXPROCS clamped to 2..4, opens more up to DefaultMaxManagers = %d while fewer requests than that are outstanding), "+
 		"QueueLen=%d, MaxInFlight=%d, MaxBatchBytes=%d",
-		r.c.Protocol(), len(r.c.Stats().Managers), redmux.DefaultQueueLen, redmux.DefaultMaxInFlight, redmux.DefaultMaxBatchBytes)
+		r.c.Protocol(), len(r.c.Stats().Managers), redmux.DefaultMaxManagers, redmux.DefaultQueueLen, redmux.DefaultMaxInFlight, redmux.DefaultMaxBatchBytes)
 }
 
-// extraStats returns redmux's requests per write, for the raw results.
-func (r redmuxClient) extraStats() map[string]float64 { return batchStats(r.c.Stats()) }
+// extraStats returns redmux's requests per write, for the raw results,
+// and how many managers (connections) it ran by the end.
+func (r redmuxClient) extraStats() map[string]float64 {
+	st := r.c.Stats()
+	extra := batchStats(st)
+	if extra == nil {
+		extra = map[string]float64{}
+	}
+	extra["managers"] = float64(len(st.Managers))
+	return extra
+}
 
 // batchStats returns the requests per write of redmux's stats st.
 func batchStats(st redmux.Stats) map[string]float64 {

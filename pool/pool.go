@@ -25,8 +25,14 @@ import (
 // Config configures a pool. Every field must be set: the root package
 // resolves defaults.
 type Config struct {
-	// Managers is how many managers (connections) to run; at least 1.
+	// Managers is how many managers (connections) New dials; at least 1.
+	// They stay for the pool's life and carry the batched traffic.
 	Managers int
+	// MaxManagers bounds the managers the pool may run: those beyond
+	// Managers are opened one at a time while few requests are
+	// outstanding (see Pool.pick), and stay until shutdown. Values below
+	// Managers mean Managers: no growth.
+	MaxManagers int
 	// Manager configures each manager.
 	Manager manager.Config
 	// ShutdownTimeout bounds how long the final Release waits for replies
@@ -45,7 +51,9 @@ type Config struct {
 // Pool is a set of managers sharing one reference count. All methods are
 // safe for concurrent use.
 type Pool struct {
-	managers        []*manager.Manager
+	managers        atomic.Pointer[[]*manager.Manager] // the base managers, then the grown ones; replaced, never changed
+	base            int                                // how many managers New dialed
+	growth          growth
 	dedicated       *dedicated
 	shutdownTimeout time.Duration
 	reconnectWait   time.Duration
@@ -57,7 +65,9 @@ type Pool struct {
 	refs            atomic.Int64           // open references; 0 means shut down
 	shutdownOnce    sync.Once
 	closing         chan struct{} // closed when shutdown begins
-	reconnectMu     sync.Mutex    // Reconnect runs wholly before shutdown begins, or not at all
+	reconnectMu     sync.Mutex    // Reconnect runs wholly before shutdown begins, or not at all; guards adding a manager
+	reconnects      uint64        // Reconnect calls, guarded by reconnectMu
+	reconnectCause  error         // the latest Reconnect's cause, guarded by reconnectMu
 
 	upMu sync.Mutex
 	up   chan struct{} // closed (and replaced) when a manager reconnects or shutdown begins
@@ -105,7 +115,9 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 		stopAll(managers, time.Now())
 		return nil, err
 	}
-	p.managers, p.dedicated = managers, ded
+	p.managers.Store(&managers)
+	p.base, p.dedicated = len(managers), ded
+	p.growth.init(cfg)
 	p.refs.Store(1)
 	return p, nil
 }
@@ -119,20 +131,43 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// pick returns the connected manager with the least load, scanning from a
-// round-robin start so that ties rotate. When no manager is connected it
-// returns the next one in turn, whose requests then fail fast with a
-// *manager.ConnError.
+// all returns every manager: the base managers first, then the grown
+// ones. The slice is never modified; a manager added later makes a new one.
+func (p *Pool) all() []*manager.Manager { return *p.managers.Load() }
+
+// pick returns the manager for the next request: the connected base
+// manager with the least load, scanning from a round-robin start so that
+// ties rotate. When every base manager is busy and growth is allowed, an
+// idle grown manager may take the request instead (see spill). When no
+// manager is connected it returns the next base manager in turn, whose
+// requests then fail fast with a *manager.ConnError.
 func (p *Pool) pick() *manager.Manager {
-	n := uint32(len(p.managers))
-	if n == 1 {
-		return p.managers[0]
+	all := p.all()
+	if len(all) == 1 && p.growth.max <= 1 {
+		return all[0]
 	}
-	start := p.next.Add(1) % n
+	start := p.next.Add(1)
+	best, load := leastLoaded(all[:p.base], start)
+	if load == 0 || p.growth.max <= p.base {
+		return orInTurn(best, all, start, p.base)
+	}
+	if idle := p.spill(all); idle != nil {
+		return idle
+	}
+	if best == nil { // every base manager is down: a grown one may be up
+		best, _ = leastLoaded(all[p.base:], start)
+	}
+	return orInTurn(best, all, start, p.base)
+}
+
+// leastLoaded returns the connected manager of ms with the least load and
+// that load, scanning from start; nil and MaxInt64 when none is connected.
+func leastLoaded(ms []*manager.Manager, start uint32) (*manager.Manager, int64) {
+	n := uint32(len(ms))
 	var best *manager.Manager
 	bestLoad := int64(math.MaxInt64)
 	for i := range n {
-		m := p.managers[(start+i)%n]
+		m := ms[(start+i)%n]
 		if !m.Connected() {
 			continue
 		}
@@ -143,10 +178,15 @@ func (p *Pool) pick() *manager.Manager {
 			}
 		}
 	}
-	if best == nil {
-		best = p.managers[start]
+	return best, bestLoad
+}
+
+// orInTurn returns m, or when it is nil the base manager whose turn it is.
+func orInTurn(m *manager.Manager, all []*manager.Manager, start uint32, base int) *manager.Manager {
+	if m == nil {
+		return all[start%uint32(base)]
 	}
-	return best
+	return m
 }
 
 // pickConnected returns a connected manager, or one that is shutting down
@@ -222,16 +262,18 @@ func (p *Pool) Retain() bool {
 func (p *Pool) Release() {
 	if p.refs.Add(-1) == 0 {
 		p.shutdownOnce.Do(func() {
-			p.reconnectMu.Lock() // no Reconnect runs into the shutdown
+			p.reconnectMu.Lock() // no Reconnect runs into the shutdown, no manager is added after it
 			close(p.closing)
 			p.reconnectMu.Unlock()
+			p.growth.stop() // a dial in progress gives up; its manager is never added
 			deadline := time.Now().Add(p.shutdownTimeout)
 			p.dedicated.close() // does not wait for leases
-			for _, m := range p.managers {
+			all := p.all()
+			for _, m := range all {
 				m.Shutdown(deadline)
 			}
 			p.announceUp() // requests waiting for a reconnect find the managers closing
-			stopAll(p.managers, deadline)
+			stopAll(all, deadline)
 		})
 	}
 }
@@ -250,7 +292,9 @@ func (p *Pool) Reconnect(cause error) {
 		return
 	default:
 	}
-	for _, m := range p.managers {
+	p.reconnects++
+	p.reconnectCause = cause
+	for _, m := range p.all() {
 		m.Reconnect(cause)
 	}
 	p.dedicated.expire()
@@ -263,8 +307,9 @@ func (p *Pool) Closing() <-chan struct{} { return p.closing }
 // ManagerStats returns a snapshot of every manager's counters, in a slice
 // of the caller's own.
 func (p *Pool) ManagerStats() []manager.Stats {
-	st := make([]manager.Stats, len(p.managers))
-	for i, m := range p.managers {
+	all := p.all()
+	st := make([]manager.Stats, len(all))
+	for i, m := range all {
 		st[i] = m.Stats()
 	}
 	return st

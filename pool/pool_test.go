@@ -60,7 +60,7 @@ func TestPickTiesRotateRoundRobin(t *testing.T) {
 
 func TestPickLeastLoaded(t *testing.T) {
 	p := newPool(t, 3)
-	ms := p.managers
+	ms := p.all()
 	load(t, ms[0])
 	load(t, ms[0])
 	load(t, ms[1])
@@ -85,7 +85,7 @@ func TestRetainFailsAfterLastRelease(t *testing.T) {
 	}
 	p.Release()
 	p.Release() // the last reference: shuts down and waits
-	for _, m := range p.managers {
+	for _, m := range p.all() {
 		select {
 		case <-m.Done():
 		default:

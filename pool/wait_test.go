@@ -66,7 +66,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 	}
 	t.Cleanup(func() {
 		p.Release()
-		for _, m := range p.managers {
+		for _, m := range p.all() {
 			select {
 			case <-m.Done():
 			default:
@@ -81,7 +81,7 @@ func downPool(t *testing.T, managers int, reconnectWait time.Duration) (*Pool, *
 	g.up.Store(false)
 	srv.CloseConns()
 	testwait.Eventually(t, "every manager to lose its connection", func() bool {
-		for _, m := range p.managers {
+		for _, m := range p.all() {
 			if m.Connected() {
 				return false
 			}
@@ -153,7 +153,7 @@ func TestNoManagerUpWaitsForReconnect(t *testing.T) {
 		t.Errorf("request returned before the server came back")
 	}
 	var reconnects uint64
-	for _, m := range p.managers {
+	for _, m := range p.all() {
 		reconnects += m.Stats().Reconnects
 	}
 	if reconnects == 0 {

@@ -1,0 +1,130 @@
+package pool
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redmux/redmux/manager"
+)
+
+// growRetryAfter is how long the pool waits before it tries to open
+// another manager after a dial failed: a down or refusing server must not
+// be met with a dial per request.
+const growRetryAfter = time.Second
+
+// growth opens managers beyond the base ones (Config.Managers), up to
+// Config.MaxManagers, one at a time and in the background, so that no
+// request ever waits for a dial.
+//
+// Why: at low concurrency a connection per outstanding request answers
+// sooner than a pipeline shared by several (the server handles each
+// connection's request as soon as it arrives, and a caller alone on its
+// manager reads its own reply); at high concurrency a few connections
+// carrying large batches cost fewer system calls per request on both
+// sides. So requests spill to grown managers only while fewer are
+// outstanding in the whole pool than MaxManagers, and beyond that they
+// stay on the base managers.
+type growth struct {
+	max       int            // Config.MaxManagers, at least the base count
+	cfg       manager.Config // every grown manager's
+	running   atomic.Bool    // a dial is in progress
+	notBefore atomic.Int64   // Unix nanoseconds before which no dial starts, after one failed
+	ctx       context.Context
+	cancel    context.CancelFunc // ends a dial in progress; called by stop
+	wg        sync.WaitGroup     // the dial in progress
+}
+
+func (g *growth) init(cfg Config) {
+	g.max = max(cfg.MaxManagers, cfg.Managers)
+	g.cfg = cfg.Manager
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+}
+
+// stop ends a dial in progress and waits for its goroutine. The caller
+// has closed Pool.closing under reconnectMu, so no dial starts after it.
+func (g *growth) stop() {
+	g.cancel()
+	g.wg.Wait()
+}
+
+// spill returns an idle connected grown manager for a request that found
+// every base manager busy, when fewer than MaxManagers requests are
+// outstanding in the whole pool; nil to leave the request on a base
+// manager. When it finds none idle and the pool may grow, it starts
+// opening one more manager for the requests to come.
+func (p *Pool) spill(all []*manager.Manager) *manager.Manager {
+	var outstanding int64
+	for _, m := range all {
+		outstanding += m.Load()
+	}
+	if outstanding >= int64(p.growth.max) {
+		return nil
+	}
+	for _, m := range all[p.base:] {
+		if m.Load() == 0 && m.Connected() {
+			return m
+		}
+	}
+	if len(all) < p.growth.max {
+		p.startGrowing()
+	}
+	return nil
+}
+
+// startGrowing opens one more manager in the background, unless a dial is
+// already in progress, the last one failed less than growRetryAfter ago,
+// or shutdown has begun.
+func (p *Pool) startGrowing() {
+	g := &p.growth
+	if time.Now().UnixNano() < g.notBefore.Load() || !g.running.CompareAndSwap(false, true) {
+		return
+	}
+	p.reconnectMu.Lock()
+	defer p.reconnectMu.Unlock()
+	select {
+	case <-p.closing:
+		g.running.Store(false)
+		return
+	default:
+	}
+	g.wg.Add(1)
+	go p.grow(p.reconnects)
+}
+
+// grow dials one manager and adds it to the pool. reconnects is the count
+// of Reconnect calls when the dial began: if the pool was told to
+// reconnect meanwhile, the new manager may have reached the server the
+// pool was told to leave, and is made to reconnect too.
+func (p *Pool) grow(reconnects uint64) {
+	g := &p.growth
+	defer g.wg.Done()
+	defer g.running.Store(false)
+	m, err := manager.New(g.ctx, g.cfg)
+	if err != nil {
+		g.notBefore.Store(time.Now().Add(growRetryAfter).UnixNano())
+		return
+	}
+	if !p.add(m, reconnects) {
+		stopAll([]*manager.Manager{m}, time.Now()) // nothing was sent on it
+	}
+}
+
+// add appends m to the pool's managers, unless shutdown has begun.
+func (p *Pool) add(m *manager.Manager, reconnects uint64) bool {
+	p.reconnectMu.Lock()
+	defer p.reconnectMu.Unlock()
+	select {
+	case <-p.closing:
+		return false
+	default:
+	}
+	if p.reconnects != reconnects {
+		m.Reconnect(p.reconnectCause)
+	}
+	grown := append(slices.Clip(p.all()), m)
+	p.managers.Store(&grown)
+	return true
+}
