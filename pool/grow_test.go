@@ -197,3 +197,26 @@ func TestGrownManagerOfADialDuringReconnectRedials(t *testing.T) {
 		return st.Connected && st.Reconnects == 1
 	})
 }
+
+// TestNoSpillInALoadDipRightAfterHighConcurrency: a moment of low load
+// right after many requests were outstanding (a large batch of replies
+// just answered) does not send requests to grown managers; a low load
+// that lasts does.
+func TestNoSpillInALoadDipRightAfterHighConcurrency(t *testing.T) {
+	p, _ := newGrowingPool(t, 2, 4)
+	base := p.all()
+	load(t, base[0])
+	load(t, base[1])
+	p.pick()
+	waitManagers(t, p, 3)
+	grown := p.all()[2]
+
+	p.growth.fewOutstanding(40) // the load of a burst, seen a moment ago
+	for range 10 {
+		require.Contains(t, base, p.pick(), "a request in a dip right after a burst went to a grown manager")
+	}
+	for range 40 {
+		p.pick()
+	}
+	require.Same(t, grown, p.pick(), "a low load that lasted still kept requests off the grown manager")
+}

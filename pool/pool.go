@@ -147,38 +147,41 @@ func (p *Pool) pick() *manager.Manager {
 		return all[0]
 	}
 	start := p.next.Add(1)
-	best, load := leastLoaded(all[:p.base], start)
+	best, load, baseLoad := leastLoaded(all[:p.base], start)
 	if load == 0 || p.growth.max <= p.base {
 		return orInTurn(best, all, start, p.base)
 	}
-	if idle := p.spill(all); idle != nil {
+	if idle := p.spill(all, baseLoad); idle != nil {
 		return idle
 	}
 	if best == nil { // every base manager is down: a grown one may be up
-		best, _ = leastLoaded(all[p.base:], start)
+		best, _, _ = leastLoaded(all[p.base:], start)
 	}
 	return orInTurn(best, all, start, p.base)
 }
 
 // leastLoaded returns the connected manager of ms with the least load and
 // that load, scanning from start; nil and MaxInt64 when none is connected.
-func leastLoaded(ms []*manager.Manager, start uint32) (*manager.Manager, int64) {
+// It stops at the first idle manager; otherwise it has seen every
+// connected manager, and total is their load.
+func leastLoaded(ms []*manager.Manager, start uint32) (best *manager.Manager, bestLoad, total int64) {
 	n := uint32(len(ms))
-	var best *manager.Manager
-	bestLoad := int64(math.MaxInt64)
+	bestLoad = math.MaxInt64
 	for i := range n {
 		m := ms[(start+i)%n]
 		if !m.Connected() {
 			continue
 		}
-		if load := m.Load(); load < bestLoad {
+		load := m.Load()
+		total += load
+		if load < bestLoad {
 			best, bestLoad = m, load
 			if load == 0 {
 				break
 			}
 		}
 	}
-	return best, bestLoad
+	return best, bestLoad, total
 }
 
 // orInTurn returns m, or when it is nil the base manager whose turn it is.
