@@ -129,6 +129,14 @@
 // writes at once, so there is no timer and no added latency. Stats shows the
 // requests per write (ManagerStats.AvgBatch).
 //
+// The number of connections follows the load: New dials Config.Managers
+// (DefaultManagers, 2 to 4, by default), whose batches serve many
+// concurrent callers best; while every connection is busy and only a few
+// requests are outstanding, the client opens more in the background, up
+// to Config.MaxManagers (DefaultMaxManagers, 8, when both are left zero),
+// so that a handful of concurrent callers each get a connection of their
+// own. Setting Managers alone fixes the count.
+//
 // Pipeline sends several commands back to back on one connection, and
 // nothing from other callers lands between them. It returns one Value per
 // command, in order:
