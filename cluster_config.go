@@ -17,7 +17,8 @@ type ClusterConfig struct {
 	// and Network must be TCP. Two defaults differ from Config's: Managers
 	// is 1 per node (DefaultClusterNodeManagers), since the client already
 	// holds a connection per node and fewer connections mean larger
-	// batches; and ReconnectWait is 100ms rather than 5s, since a node that
+	// batches, and with it MaxManagers is 1 too: nodes do not grow unless
+	// Node.MaxManagers is set; and ReconnectWait is 100ms rather than 5s, since a node that
 	// is down is the cluster client's to work around (see RetryWait), not a
 	// reason to wait.
 	Node Config

@@ -29,10 +29,11 @@ type Config struct {
 	// background, while every manager it has is busy and fewer than
 	// MaxManagers requests are outstanding: at low concurrency a
 	// connection per request answers sooner than a shared pipeline, while
-	// at high concurrency batching on a few connections costs less. Once
-	// opened they stay until Close. 0 means DefaultMaxManagers when
-	// Managers is 0, and Managers otherwise (exactly Managers
-	// connections). A value below Managers is a *ConfigError.
+	// at high concurrency batching on a few connections costs less. One
+	// that has had no request for a minute or two is closed again (the
+	// Managers ones never are). 0 means DefaultMaxManagers when Managers
+	// is 0, and Managers otherwise (exactly Managers connections). A value
+	// below Managers is a *ConfigError.
 	MaxManagers int
 
 	// Username and Password authenticate every connection when Password

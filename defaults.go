@@ -34,6 +34,9 @@ const (
 	// 0 as well: up to 8 concurrent requests each get a connection of
 	// their own (see Config.MaxManagers and BENCHMARKS.md).
 	DefaultMaxManagers = 8
+	// grownIdleTimeout closes a manager opened beyond Config.Managers
+	// after one to two of it without a request.
+	grownIdleTimeout = time.Minute
 	// maxDefaultManagers caps DefaultManagers: one server thread cannot use
 	// more connections than this profitably (see BENCHMARKS.md).
 	maxDefaultManagers = 4
@@ -113,6 +116,7 @@ func (c Config) poolConfig(negotiated *atomic.Int32) pool.Config {
 	return pool.Config{
 		Managers:         c.Managers,
 		MaxManagers:      c.MaxManagers,
+		IdleTimeout:      grownIdleTimeout,
 		ShutdownTimeout:  c.ShutdownTimeout,
 		MaxDedicated:     c.MaxDedicated,
 		ReconnectWait:    c.ReconnectWait,

@@ -57,6 +57,9 @@ type FailoverConfig struct {
 //     run on the old master). Dedicated connections idle in the pool are
 //     closed, lent ones are closed when they come back, and every
 //     Subscription reconnects and subscribes again.
+//   - Connections the client opens beyond Node.Managers at low
+//     concurrency (Config.MaxManagers) are connections like the others:
+//     each asks the sentinels, and a switch makes every one redial.
 //   - A reply -READONLY (the connection reaches a master demoted to
 //     replica, the switch not yet heard of) ends its connection, which
 //     redials. The command was refused, so a single command is sent once

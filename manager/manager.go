@@ -222,6 +222,7 @@ func (m *Manager) enqueue(ctx context.Context, req *Request) (s *session, ownRea
 	m.enqueuers.Add(1)
 	defer m.enqueuers.Add(-1)
 	if m.closing.Load() {
+		req.refused = true
 		return nil, false, ErrClosed
 	}
 	req.ctxDone = ctx.Done()

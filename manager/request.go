@@ -121,6 +121,7 @@ type Request struct {
 	one     [1]resp.Value
 	err     error
 	seq     uint64 // its place in its session's FIFO, from 1
+	refused bool   // failed with ErrClosed by a closing manager before it was taken (see Refused)
 }
 
 var requestPool = sync.Pool{New: func() any {
@@ -169,6 +170,18 @@ func (r *Request) Result() (replies []resp.Value, err error) {
 	return r.replies, nil
 }
 
+// Refused reports whether a completed request failed with ErrClosed
+// because its manager was closing when it arrived: the manager never took
+// it, so it was never sent, and it may go to another manager if the pool
+// is still open (one the pool closed for being idle, say). It panics
+// unless the request is completed.
+func (r *Request) Refused() bool {
+	if s := r.state.load(); s != stateCompleted {
+		misuse("Refused", s)
+	}
+	return r.refused
+}
+
 // Rearm makes a completed request idle again, keeping its commands and
 // dropping its result, so that it can be sent once more, here or to
 // another manager. It panics unless the request is completed.
@@ -203,7 +216,7 @@ func (r *Request) clearResult() {
 	} else {
 		r.replies = r.replies[:0]
 	}
-	r.err, r.ctxDone, r.seq = nil, nil, 0
+	r.err, r.ctxDone, r.seq, r.refused = nil, nil, 0, false
 }
 
 // reset readies a request that just became free for its next user.

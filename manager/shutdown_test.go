@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -154,4 +155,33 @@ func TestRegressionShutdownWaitsOutReconnectHandshake(t *testing.T) {
 
 	m.Shutdown(time.Now())
 	testwait.WaitWithin(t, shutdownGrace, m.Done(), "Wait to return after Shutdown during a reconnect handshake")
+}
+
+// TestRefusedOnlyWhenTheClosingManagerNeverTookTheRequest: a request that
+// arrives after Shutdown began fails with ErrClosed itself and Refused
+// (never sent); one taken before and failed at the shutdown deadline,
+// unanswered, fails with ErrClosed but is not Refused: it was sent.
+func TestRefusedOnlyWhenTheClosingManagerNeverTookTheRequest(t *testing.T) {
+	srv := newServer(t, fakeredis.WithHandler(func(*fakeredis.Conn, []string) {})) // never answers
+	m := newManager(t, srv, Config{})
+	taken := newCmd("GET", "k")
+	kept := make(chan bool, 1)
+	go func() { kept <- m.Send(testContext(t), taken) }()
+	testwait.Eventually(t, "the request to be written", func() bool { return m.Stats().Written == 1 })
+	m.Shutdown(time.Now().Add(10 * time.Millisecond))
+
+	late := newCmd("GET", "k")
+	m.Send(testContext(t), late)
+	_, err := late.Result()
+	if err != ErrClosed || !late.Refused() {
+		t.Fatalf("request after Shutdown: %v, Refused %v; want ErrClosed itself, Refused", err, late.Refused())
+	}
+	late.Release()
+
+	<-kept
+	_, err = taken.Result()
+	if !errors.Is(err, ErrClosed) || taken.Refused() {
+		t.Fatalf("request taken before Shutdown: %v, Refused %v; want ErrClosed, not Refused", err, taken.Refused())
+	}
+	taken.Release()
 }

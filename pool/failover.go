@@ -75,6 +75,10 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 			return ctx.Err()
 		}
 		_, err = req.Result()
+		if p.refusedByRetired(req) && resends < maxResends {
+			req.Rearm()
+			continue
+		}
 		if counter := p.resendCounter(req, err, &used); counter != nil && resends < maxResends {
 			counter.Add(1)
 			req.Rearm()
@@ -82,6 +86,14 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 		}
 		return nil
 	}
+}
+
+// refusedByRetired reports whether req, completed, was refused by a
+// closing manager while the pool is open: a manager the pool retired (see
+// Pool.retire), picked just before. The request was never sent and goes
+// to another manager.
+func (p *Pool) refusedByRetired(req *manager.Request) bool {
+	return req.Refused() && !p.closed()
 }
 
 // oneTimeResends records the resends a request may have once: of a read

@@ -32,10 +32,11 @@ type growth struct {
 	cfg       manager.Config // every grown manager's
 	running   atomic.Bool    // a dial is in progress
 	highWater atomic.Int64   // the base managers' load, as high as it was lately (see fewOutstanding)
+	retired   atomic.Uint64  // grown managers closed for being idle
 	notBefore atomic.Int64   // Unix nanoseconds before which no dial starts, after one failed
 	ctx       context.Context
 	cancel    context.CancelFunc // ends a dial in progress; called by stop
-	wg        sync.WaitGroup     // the dial in progress
+	wg        sync.WaitGroup     // the dial in progress and the reaper
 }
 
 func (g *growth) init(cfg Config) {
@@ -44,8 +45,9 @@ func (g *growth) init(cfg Config) {
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 }
 
-// stop ends a dial in progress and waits for its goroutine. The caller
-// has closed Pool.closing under reconnectMu, so no dial starts after it.
+// stop ends a dial in progress and waits for its goroutine and the
+// reaper's. The caller has closed Pool.closing under reconnectMu, so no
+// dial starts and no manager is retired after it.
 func (g *growth) stop() {
 	g.cancel()
 	g.wg.Wait()
@@ -138,6 +140,9 @@ func (p *Pool) grow(reconnects uint64) {
 	m, err := manager.New(g.ctx, g.cfg)
 	if err != nil {
 		g.notBefore.Store(time.Now().Add(growRetryAfter).UnixNano())
+		if g.ctx.Err() == nil {
+			p.logGrowFailed(err)
+		}
 		return
 	}
 	if !p.add(m, reconnects) {
@@ -159,5 +164,67 @@ func (p *Pool) add(m *manager.Manager, reconnects uint64) bool {
 	}
 	grown := append(slices.Clip(p.all()), m)
 	p.managers.Store(&grown)
+	p.announceUp() // a request waiting for a connected manager may take this one
+	return true
+}
+
+// startReaper starts the goroutine that closes grown managers idle for
+// idleTimeout, when the pool may grow and idleTimeout is positive.
+func (p *Pool) startReaper(idleTimeout time.Duration) {
+	if p.growth.max <= p.base || idleTimeout <= 0 {
+		return
+	}
+	p.growth.wg.Add(1)
+	go p.reap(idleTimeout)
+}
+
+// reap closes, every idleTimeout, the grown managers that wrote nothing
+// since the previous look and have nothing outstanding, until shutdown.
+func (p *Pool) reap(idleTimeout time.Duration) {
+	defer p.growth.wg.Done()
+	tick := time.NewTicker(idleTimeout)
+	defer tick.Stop()
+	written := map[*manager.Manager]uint64{}
+	for {
+		select {
+		case <-p.closing:
+			return
+		case <-tick.C:
+		}
+		for _, m := range p.all()[p.base:] {
+			st := m.Stats()
+			last, seen := written[m]
+			written[m] = st.Written
+			if seen && last == st.Written && st.Load == 0 {
+				delete(written, m)
+				p.retire(m, idleTimeout)
+			}
+		}
+	}
+}
+
+// retire takes m out of the pool, then shuts it down: a request that
+// picked it just before is either taken and answered as usual, or
+// refused unsent (Request.Refused) and sent to another manager.
+func (p *Pool) retire(m *manager.Manager, idle time.Duration) {
+	if !p.remove(m) {
+		return
+	}
+	p.growth.retired.Add(1)
+	m.Shutdown(time.Now().Add(p.shutdownTimeout))
+	<-m.Done()
+	p.logRetired(idle, len(p.all()))
+}
+
+// remove takes m out of the pool's managers, unless shutdown has begun
+// (which stops every manager itself).
+func (p *Pool) remove(m *manager.Manager) bool {
+	p.reconnectMu.Lock()
+	defer p.reconnectMu.Unlock()
+	if p.closed() {
+		return false
+	}
+	kept := slices.DeleteFunc(slices.Clone(p.all()), func(x *manager.Manager) bool { return x == m })
+	p.managers.Store(&kept)
 	return true
 }

@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +21,14 @@ import (
 func newGrowingPool(t *testing.T, base, max int) (*Pool, *fakeredis.Server) {
 	t.Helper()
 	srv := fakeredis.Silent(t)
-	cfg := Config{Managers: base, MaxManagers: max, Manager: manager.Config{Addr: srv.Addr(), Dial: srv.Dial}, ShutdownTimeout: time.Millisecond}
+	return startPool(t, srv, Config{Managers: base, MaxManagers: max, ShutdownTimeout: time.Millisecond}), srv
+}
+
+// startPool starts a pool of cfg on srv, released at the end of the test
+// unless the test released it.
+func startPool(t *testing.T, srv *fakeredis.Server, cfg Config) *Pool {
+	t.Helper()
+	cfg.Manager.Addr, cfg.Manager.Dial = srv.Addr(), srv.Dial
 	ctx, cancel := context.WithTimeout(context.Background(), testwait.Limit)
 	defer cancel()
 	p, err := New(ctx, testConfig(cfg))
@@ -29,7 +38,34 @@ func newGrowingPool(t *testing.T, base, max int) (*Pool, *fakeredis.Server) {
 			p.Release()
 		}
 	})
-	return p, srv
+	return p
+}
+
+// picksDialNothing picks ten times, passing each pick to check (when not
+// nil), and asserts that no grow dial started: the server has seen dials
+// dials in all.
+func picksDialNothing(t *testing.T, p *Pool, srv *fakeredis.Server, dials int, check func(*manager.Manager)) {
+	t.Helper()
+	for range 10 {
+		if m := p.pick(); check != nil {
+			check(m)
+		}
+	}
+	require.False(t, p.growth.running.Load(), "a grow dial started")
+	require.Equal(t, dials, srv.Dials())
+}
+
+// growOne puts one request on each base manager, then picks once, which
+// opens a grown manager, and returns that manager once it joined.
+func growOne(t *testing.T, p *Pool) *manager.Manager {
+	t.Helper()
+	base := p.all()
+	for _, m := range base {
+		load(t, m)
+	}
+	p.pick()
+	waitManagers(t, p, len(base)+1)
+	return p.all()[len(base)]
 }
 
 func waitManagers(t *testing.T, p *Pool, n int) {
@@ -61,11 +97,7 @@ func TestNoGrowthWhileABaseManagerIsIdle(t *testing.T) {
 	p, srv := newGrowingPool(t, 2, 4)
 	base := p.all()
 	load(t, base[0])
-	for range 10 {
-		require.Same(t, base[1], p.pick())
-	}
-	require.False(t, p.growth.running.Load(), "a dial started while a base manager was idle")
-	require.Equal(t, 2, srv.Dials())
+	picksDialNothing(t, p, srv, 2, func(m *manager.Manager) { require.Same(t, base[1], m) })
 }
 
 // TestGrownManagerBusyLeavesRequestsOnTheBaseManagers: with every manager
@@ -74,11 +106,7 @@ func TestNoGrowthWhileABaseManagerIsIdle(t *testing.T) {
 func TestGrownManagerBusyLeavesRequestsOnTheBaseManagers(t *testing.T) {
 	p, _ := newGrowingPool(t, 2, 3)
 	base := p.all()
-	load(t, base[0])
-	load(t, base[1])
-	p.pick()
-	waitManagers(t, p, 3)
-	load(t, p.all()[2])
+	load(t, growOne(t, p))
 	load(t, base[0])
 	for range 10 {
 		require.Same(t, base[1], p.pick())
@@ -94,11 +122,7 @@ func TestNoGrowthWhenManyRequestsAreOutstanding(t *testing.T) {
 		load(t, base[0])
 		load(t, base[1])
 	}
-	for range 10 {
-		require.Contains(t, base, p.pick())
-	}
-	require.False(t, p.growth.running.Load(), "a dial started with MaxManagers requests outstanding")
-	require.Equal(t, 2, srv.Dials())
+	picksDialNothing(t, p, srv, 2, func(m *manager.Manager) { require.Contains(t, base, m) })
 }
 
 // TestGrowthStopsAtMaxManagers: the pool never runs more than MaxManagers
@@ -112,11 +136,7 @@ func TestGrowthStopsAtMaxManagers(t *testing.T) {
 	p.pick()
 	waitManagers(t, p, 3)
 	load(t, p.all()[2])
-	for range 10 {
-		p.pick()
-	}
-	require.False(t, p.growth.running.Load(), "a dial started at MaxManagers")
-	require.Equal(t, 3, srv.Dials())
+	picksDialNothing(t, p, srv, 3, nil)
 	require.Len(t, p.ManagerStats(), 3)
 }
 
@@ -127,11 +147,7 @@ func TestFixedPoolNeverGrows(t *testing.T) {
 	base := p.all()
 	load(t, base[0])
 	load(t, base[1])
-	for range 10 {
-		require.Contains(t, base, p.pick())
-	}
-	require.False(t, p.growth.running.Load())
-	require.Equal(t, 2, srv.Dials())
+	picksDialNothing(t, p, srv, 2, func(m *manager.Manager) { require.Contains(t, base, m) })
 }
 
 // TestFailedGrowthDialWaitsBeforeTryingAgain: a grown manager that cannot
@@ -143,12 +159,7 @@ func TestFailedGrowthDialWaitsBeforeTryingAgain(t *testing.T) {
 	load(t, p.all()[0])
 	p.pick()
 	testwait.Eventually(t, "the failed dial to finish", func() bool { return !p.growth.running.Load() })
-	require.Equal(t, 2, srv.Dials())
-	for range 10 {
-		p.pick()
-	}
-	require.False(t, p.growth.running.Load(), "a dial started right after one failed")
-	require.Equal(t, 2, srv.Dials())
+	picksDialNothing(t, p, srv, 2, nil)
 	require.Len(t, p.all(), 1)
 }
 
@@ -205,11 +216,7 @@ func TestGrownManagerOfADialDuringReconnectRedials(t *testing.T) {
 func TestNoSpillInALoadDipRightAfterHighConcurrency(t *testing.T) {
 	p, _ := newGrowingPool(t, 2, 4)
 	base := p.all()
-	load(t, base[0])
-	load(t, base[1])
-	p.pick()
-	waitManagers(t, p, 3)
-	grown := p.all()[2]
+	grown := growOne(t, p)
 
 	p.growth.fewOutstanding(40) // the load of a burst, seen a moment ago
 	for range 10 {
@@ -219,4 +226,132 @@ func TestNoSpillInALoadDipRightAfterHighConcurrency(t *testing.T) {
 		p.pick()
 	}
 	require.Same(t, grown, p.pick(), "a low load that lasted still kept requests off the grown manager")
+}
+
+// newIdlePool is newGrowingPool on a server answering +PONG, with grown
+// managers closed after idle.
+func newIdlePool(t *testing.T, base, max int, idle time.Duration) *Pool {
+	t.Helper()
+	return startPool(t, fakeredis.Pong(t), Config{Managers: base, MaxManagers: max, IdleTimeout: idle, ShutdownTimeout: time.Second})
+}
+
+// TestIdleGrownManagerIsClosed: a grown manager that has written nothing
+// for IdleTimeout is taken out of the pool and shut down; the base
+// managers stay whatever their idleness.
+func TestIdleGrownManagerIsClosed(t *testing.T) {
+	p := startPool(t, fakeredis.Silent(t), Config{Managers: 2, MaxManagers: 3, IdleTimeout: 100 * time.Millisecond, ShutdownTimeout: time.Second})
+	base := p.all()
+	grown := growOne(t, p)
+
+	testwait.Eventually(t, "the idle grown manager to be closed", func() bool { return len(p.all()) == 2 })
+	<-grown.Done()
+	require.Equal(t, base, p.all(), "a base manager was closed or the order changed")
+	require.Equal(t, uint64(1), p.growth.retired.Load())
+}
+
+// TestRequestRefusedByARetiredManagerIsSentAgain: a request that picked
+// a grown manager just as the pool closed it for idleness is refused
+// unsent (Request.Refused), and the pool sends it to another manager; at
+// shutdown the same refusal is final.
+func TestRequestRefusedByARetiredManagerIsSentAgain(t *testing.T) {
+	p := newIdlePool(t, 1, 2, time.Hour)
+	m, err := manager.New(context.Background(), p.growth.cfg)
+	require.NoError(t, err)
+	m.Shutdown(time.Now().Add(time.Second)) // retired, still in a slice some pick loaded
+	<-m.Done()
+	req := pingRequest()
+	defer req.Release()
+	m.Send(context.Background(), req)
+	_, refusal := req.Result()
+	require.Same(t, manager.ErrClosed, refusal, "callers compare with ErrClosed itself")
+	require.True(t, req.Refused(), "a closing manager's refusal is not recognisable as unsent")
+	require.True(t, p.refusedByRetired(req), "the open pool does not send the refused request again")
+	p.Release()
+	require.False(t, p.refusedByRetired(req), "after shutdown began a refused request would be sent again")
+}
+
+// TestRequestsRacingAnIdleCloseAreNeverRefused: grown managers are opened
+// and closed for idleness over and over while requests keep coming; no
+// request fails.
+func TestRequestsRacingAnIdleCloseAreNeverRefused(t *testing.T) {
+	p := newIdlePool(t, 1, 4, time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), testwait.Limit)
+	defer cancel()
+	const workers, calls = 6, 300
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			var err error
+			for i := 0; i < calls && err == nil; i++ {
+				_, err = p.Do(ctx, pingRequest())
+				if i%(w+2) == 0 {
+					time.Sleep(time.Duration(w+1) * 500 * time.Microsecond) // uneven load, not synchronization: managers go idle and are closed
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
+	}
+	require.NotZero(t, p.growth.retired.Load(), "no grown manager was closed: the test raced nothing")
+}
+
+// TestNoGrowthWhileEveryBaseManagerIsDown: with the server unreachable,
+// requests leave the redials to the base managers' backoff and dial
+// nothing more.
+func TestNoGrowthWhileEveryBaseManagerIsDown(t *testing.T) {
+	p, g := downPool(t, 1, reconnectTestLimit)
+	p.growth.max = 4 // as if configured so: downPool builds a fixed pool
+	refused := g.refused.Load()
+	for range 10 {
+		p.pick()
+	}
+	require.False(t, p.growth.running.Load(), "a grow dial started while every base manager was down")
+	require.Len(t, p.all(), 1)
+	require.LessOrEqual(t, g.refused.Load(), refused+1, "requests dialed the unreachable server") // the base manager's own redial may fall in between
+}
+
+// waitUntilWaitingForUp waits until a goroutine waits in pickConnected for
+// a manager to connect.
+func waitUntilWaitingForUp(t *testing.T) {
+	t.Helper()
+	testwait.Eventually(t, "a request to wait for a connected manager", func() bool {
+		buf := make([]byte, 1<<20)
+		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "pool.(*Pool).pickConnected")
+	})
+}
+
+// TestWaiterTakesAManagerAddedWhileItWaits: a request waiting for a
+// connected manager (every base manager down) is woken when a grown
+// manager joins the pool, rather than sitting out ReconnectWait.
+func TestWaiterTakesAManagerAddedWhileItWaits(t *testing.T) {
+	srv := fakeredis.Pong(t)
+	g := &gate{}
+	g.up.Store(true)
+	srv.SetDialHook(g.hook)
+	p := startPool(t, srv, Config{
+		Managers: 1, MaxManagers: 2, ReconnectWait: reconnectTestLimit, ShutdownTimeout: time.Second,
+		Manager: manager.Config{BackoffMin: time.Minute, BackoffMax: time.Minute},
+	})
+	g.up.Store(false)
+	srv.CloseConns()
+	refusedAtLeast(t, g, 1) // the base manager now waits a minute before its next dial
+	g.up.Store(true)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Do(context.Background(), pingRequest())
+		done <- err
+	}()
+	waitUntilWaitingForUp(t)
+	m, err := manager.New(context.Background(), p.growth.cfg)
+	require.NoError(t, err)
+	require.True(t, p.add(m, 0))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(testwait.Limit):
+		t.Fatal("the waiting request was not woken by the manager added to the pool")
+	}
 }

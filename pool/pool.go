@@ -30,9 +30,13 @@ type Config struct {
 	Managers int
 	// MaxManagers bounds the managers the pool may run: those beyond
 	// Managers are opened one at a time while few requests are
-	// outstanding (see Pool.pick), and stay until shutdown. Values below
-	// Managers mean Managers: no growth.
+	// outstanding (see Pool.pick). Values below Managers mean Managers: no
+	// growth.
 	MaxManagers int
+	// IdleTimeout closes a manager beyond Managers that has written
+	// nothing for between one and two IdleTimeouts; 0 keeps them until
+	// shutdown.
+	IdleTimeout time.Duration
 	// Manager configures each manager.
 	Manager manager.Config
 	// ShutdownTimeout bounds how long the final Release waits for replies
@@ -118,6 +122,7 @@ func New(ctx context.Context, cfg Config) (*Pool, error) {
 	p.managers.Store(&managers)
 	p.base, p.dedicated = len(managers), ded
 	p.growth.init(cfg)
+	p.startReaper(cfg.IdleTimeout)
 	p.refs.Store(1)
 	return p, nil
 }
@@ -151,11 +156,12 @@ func (p *Pool) pick() *manager.Manager {
 	if load == 0 || p.growth.max <= p.base {
 		return orInTurn(best, all, start, p.base)
 	}
-	if idle := p.spill(all, baseLoad); idle != nil {
-		return idle
-	}
 	if best == nil { // every base manager is down: a grown one may be up
 		best, _, _ = leastLoaded(all[p.base:], start)
+		return orInTurn(best, all, start, p.base) // no growth while the server is unreachable
+	}
+	if idle := p.spill(all, baseLoad); idle != nil {
+		return idle
 	}
 	return orInTurn(best, all, start, p.base)
 }
@@ -301,6 +307,16 @@ func (p *Pool) Reconnect(cause error) {
 		m.Reconnect(cause)
 	}
 	p.dedicated.expire()
+}
+
+// closed reports whether shutdown has begun.
+func (p *Pool) closed() bool {
+	select {
+	case <-p.closing:
+		return true
+	default:
+		return false
+	}
 }
 
 // Closing is closed when the last reference is released and shutdown
