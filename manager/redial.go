@@ -19,11 +19,15 @@ func (m *Manager) Reconnect(cause error) {
 		return
 	}
 	m.redials.Add(1)
+	// The session is killed before the wake-up is sent: a redial woken
+	// first could finish and make its session current before the kill,
+	// which would then end the new session instead of the old one (and,
+	// since the new one had answered nothing, wait a full backoff).
+	if s := m.current.Load(); s != nil {
+		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: cause})
+	}
 	select {
 	case m.redialNow <- struct{}{}:
 	default: // a wake-up is already pending
-	}
-	if s := m.current.Load(); s != nil {
-		s.kill(&ConnError{Op: "read", Addr: s.addr, Err: cause})
 	}
 }

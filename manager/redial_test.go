@@ -184,3 +184,31 @@ func TestAddrFromConnNamesTheServerReached(t *testing.T) {
 		t.Fatalf("GET: %v, want a *ConnError naming the pipe's remote address %q", r.err, "pipe")
 	}
 }
+
+// TestRegressionReconnectKilledTheSessionItsOwnWakeUpMade: Reconnect woke
+// the backoff wait before it killed the current session; a redial fast
+// enough to finish in between made its new session current, which the
+// kill then ended, and the manager waited out a full backoff (an hour
+// here) instead of staying connected. Each round has a window of a few
+// microseconds, so the test runs many (about 6% of single rounds failed
+// before the fix).
+func TestRegressionReconnectKilledTheSessionItsOwnWakeUpMade(t *testing.T) {
+	for round := range 150 {
+		srv := newEchoServer(t)
+		srv.SetDialHook(func(_ context.Context, n int) error {
+			if n == 2 {
+				return errRefused
+			}
+			return nil
+		})
+		m := newFaultManager(t, srv, Config{BackoffMin: time.Hour, BackoffMax: time.Hour})
+		srv.Accept(t).Close()
+		testwait.Eventually(t, "the refused redial", func() bool { return srv.Dials() == 2 })
+		m.Reconnect(errMoved)
+		if !testwait.Until(2*time.Second, func() bool { return m.Connected() && srv.Dials() == 3 }) {
+			t.Fatalf("round %d: %d dials, connected %v: the session the reconnect made was ended", round, srv.Dials(), m.Connected())
+		}
+		m.Shutdown(time.Now())
+		<-m.Done()
+	}
+}
