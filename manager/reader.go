@@ -20,9 +20,13 @@ func (m *Manager) readLoop(s *session) {
 	var cur *Request // the entry being answered; a pipeline may take several replies
 	var redial error // Config.RedialOn's cause, acted on once cur is answered
 	for {
-		if m.cfg.CallerReads && cur == nil && s.unanswered.Load() == 0 && (m.load.Load() == 0 || s.killed()) {
-			// Idle: a caller alone may read its own reply meanwhile. With
-			// callers on their way in, reading on is cheaper.
+		if m.cfg.CallerReads && cur == nil && s.unanswered.Load() == 0 && (m.load.Load() <= 1 || s.killed()) {
+			// Idle, or one caller on its way in, who will be alone: it may
+			// read its own reply. (Keeping the role while that one caller
+			// comes back made a convoy: a caller quick to return found the
+			// reader still holding it, pushed through it, and kept it busy
+			// for the next round.) With more callers on their way in,
+			// reading on is cheaper.
 			s.parkReader(idle, cmp.Or(m.cfg.readerIdle, readerIdleCheck))
 		}
 		v, err := s.rd.ReadValue()

@@ -263,3 +263,29 @@ func TestRegressionOwnReadIgnoredTheContextWithoutReadDeadlines(t *testing.T) {
 	sc.Expect(t, "GET", "k")
 	wantErr(t, await(t, got), context.DeadlineExceeded) // no reply ever comes
 }
+
+// TestRegressionReaderKeptTheRoleWithOneCallerOnItsWayIn: the reader
+// goroutine, having answered the last entry, let go of the role only with
+// no caller at all in the manager. A caller quick to come back (load 1, on
+// its way in) found the role still held, pushed through the reader, and
+// the reader kept the role for its reply too: a convoy in which a lone
+// caller never read its own reply again once one request had gone through
+// the writer goroutine (4 KiB SETs did: 1 goroutine with 4 KiB values fell
+// to 0.69× rueidis). With one caller on its way in, the reader now lets go.
+func TestRegressionReaderKeptTheRoleWithOneCallerOnItsWayIn(t *testing.T) {
+	srv := newServer(t)
+	m := newManager(t, srv, Config{readerIdle: time.Minute})
+	sc := srv.Accept(t)
+	ctx := testContext(t)
+	waitIdle(t, m)
+	big := strings.Repeat("v", maxDirectBytes+1) // too big to write directly: the writer goroutine sends it
+	set := goDo(ctx, m, "SET", "k", big)
+	sc.Expect(t, "SET", "k", big)
+	m.load.Add(1) // a caller on its way in, about to write its request alone
+	sc.Reply(t, resp.SimpleString("OK"))
+	await(t, set)
+	testwait.EventuallyWithin(t, time.Second, "the reader to let go of the role for the caller on its way in", func() bool {
+		return readRole(m.current.Load().role.Load()) == roleUnowned
+	})
+	m.load.Add(-1)
+}
