@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redmux/redmux/internal/fakeredis"
 	"github.com/redmux/redmux/internal/testwait"
 	"github.com/redmux/redmux/resp"
 )
@@ -52,6 +53,17 @@ func TestReconnectFailsInFlightAsSentAndRedials(t *testing.T) {
 // TestReconnectCutsBackoffShort: a manager waiting out a long backoff
 // between refused dials dials again as soon as Reconnect is called.
 func TestReconnectCutsBackoffShort(t *testing.T) {
+	m, srv := managerInLongBackoff(t)
+	m.Reconnect(errMoved)
+	testwait.Eventually(t, "a redial well before the hour of backoff", func() bool {
+		return m.Connected() && srv.Dials() == 3
+	})
+}
+
+// managerInLongBackoff returns a manager whose connection was lost and
+// whose first redial was refused: it now waits out an hour of backoff.
+func managerInLongBackoff(t *testing.T) (*Manager, *fakeredis.Server) {
+	t.Helper()
 	srv := newEchoServer(t)
 	srv.SetDialHook(func(_ context.Context, n int) error {
 		if n == 2 { // the first redial: the backoff starts after it
@@ -62,11 +74,7 @@ func TestReconnectCutsBackoffShort(t *testing.T) {
 	m := newFaultManager(t, srv, Config{BackoffMin: time.Hour, BackoffMax: time.Hour})
 	srv.Accept(t).Close()
 	testwait.Eventually(t, "the refused redial", func() bool { return srv.Dials() == 2 })
-
-	m.Reconnect(errMoved)
-	testwait.Eventually(t, "a redial well before the hour of backoff", func() bool {
-		return m.Connected() && srv.Dials() == 3
-	})
+	return m, srv
 }
 
 // TestReconnectDuringDialDialsAgain: a dial under way when Reconnect is
@@ -194,16 +202,7 @@ func TestAddrFromConnNamesTheServerReached(t *testing.T) {
 // before the fix).
 func TestRegressionReconnectKilledTheSessionItsOwnWakeUpMade(t *testing.T) {
 	for round := range 150 {
-		srv := newEchoServer(t)
-		srv.SetDialHook(func(_ context.Context, n int) error {
-			if n == 2 {
-				return errRefused
-			}
-			return nil
-		})
-		m := newFaultManager(t, srv, Config{BackoffMin: time.Hour, BackoffMax: time.Hour})
-		srv.Accept(t).Close()
-		testwait.Eventually(t, "the refused redial", func() bool { return srv.Dials() == 2 })
+		m, srv := managerInLongBackoff(t)
 		m.Reconnect(errMoved)
 		if !testwait.Until(2*time.Second, func() bool { return m.Connected() && srv.Dials() == 3 }) {
 			t.Fatalf("round %d: %d dials, connected %v: the session the reconnect made was ended", round, srv.Dials(), m.Connected())

@@ -75,7 +75,7 @@ func (p *Pool) send(ctx context.Context, req *manager.Request) error {
 			return ctx.Err()
 		}
 		_, err = req.Result()
-		if p.refusedByRetired(req) && resends < maxResends {
+		if err != nil && p.refusedByRetired(req) && resends < maxResends {
 			req.Rearm()
 			continue
 		}

@@ -270,29 +270,32 @@ func TestRequestRefusedByARetiredManagerIsSentAgain(t *testing.T) {
 	require.False(t, p.refusedByRetired(req), "after shutdown began a refused request would be sent again")
 }
 
-// TestRequestsRacingAnIdleCloseAreNeverRefused: grown managers are opened
-// and closed for idleness over and over while requests keep coming; no
-// request fails.
+// TestRequestsRacingAnIdleCloseAreNeverRefused: bursts of requests grow
+// the pool, and between bursts grown managers are closed for idleness
+// (IdleTimeout 1 ms, so closes also fall inside bursts); no request fails.
 func TestRequestsRacingAnIdleCloseAreNeverRefused(t *testing.T) {
 	p := newIdlePool(t, 1, 4, time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), testwait.Limit)
 	defer cancel()
-	const workers, calls = 6, 300
-	errs := make(chan error, workers)
-	for w := range workers {
-		go func() {
-			var err error
-			for i := 0; i < calls && err == nil; i++ {
-				_, err = p.Do(ctx, pingRequest())
-				if i%(w+2) == 0 {
-					time.Sleep(time.Duration(w+1) * 500 * time.Microsecond) // uneven load, not synchronization: managers go idle and are closed
+	const bursts, workers, calls = 20, 6, 30
+	for range bursts {
+		retired := p.growth.retired.Load()
+		errs := make(chan error, workers)
+		for range workers {
+			go func() {
+				var err error
+				for i := 0; i < calls && err == nil; i++ {
+					_, err = p.Do(ctx, pingRequest())
 				}
-			}
-			errs <- err
-		}()
-	}
-	for range workers {
-		require.NoError(t, <-errs)
+				errs <- err
+			}()
+		}
+		for range workers {
+			require.NoError(t, <-errs)
+		}
+		if len(p.all()) > 1 { // the burst grew the pool: wait for an idle close before the next
+			testwait.Eventually(t, "an idle grown manager to be closed", func() bool { return p.growth.retired.Load() > retired })
+		}
 	}
 	require.NotZero(t, p.growth.retired.Load(), "no grown manager was closed: the test raced nothing")
 }
